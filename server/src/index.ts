@@ -1,0 +1,10 @@
+export { createApp } from './app.js';
+export { startServer, type RunningServer } from './server.js';
+export { createEmbeddedStore } from './store/embedded.js';
+export { createRedisStore } from './store/redis.js';
+export { createMemoryBus, createRedisBus } from './bus.js';
+export { createLogger, silentLogger } from './logger.js';
+export { parseWorkspaceFile, loadEnv, ConfigError } from './config.js';
+export { applyWorkspaceFile } from './seed.js';
+export { systemClock, type Deps, type Clock } from './env.js';
+export type { Store } from './store/types.js';

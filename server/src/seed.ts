@@ -1,0 +1,46 @@
+import type { ConfigWorkspace, WorkspaceFile } from './config.js';
+import { hashEnrollmentCode, sha256 } from './crypto.js';
+import type { Clock } from './env.js';
+import type { Store } from './store/types.js';
+
+/** How long a code from the workspace file stays valid after each start (until it is used). */
+export const CONFIG_CODE_TTL_MS = 7 * 24 * 60 * 60 * 1000;
+
+/** Upserts the workspaces, apps and users of the workspace file; codes only if never used. */
+export async function applyWorkspaceFile(store: Store, file: WorkspaceFile, clock: Clock): Promise<void> {
+  for (const workspace of file.workspaces) await applyWorkspace(store, workspace, clock);
+}
+
+async function applyWorkspace(store: Store, ws: ConfigWorkspace, clock: Clock): Promise<void> {
+  const settings: Record<string, unknown> = {};
+  if (ws.okta) settings.okta = ws.okta;
+  if (ws.scim) settings.scim = { tokenHash: sha256(`scim:${ws.scim.token}`) };
+  if (ws.ssf) settings.ssf = ws.ssf;
+  if (ws.oidc) settings.oidc = ws.oidc;
+  await store.upsertWorkspace({ id: ws.id, name: ws.name, settings });
+  for (const app of ws.apps) await store.upsertApp({ workspaceId: ws.id, ...app });
+  for (const user of ws.users) {
+    await store.upsertUser({
+      workspaceId: ws.id,
+      id: user.id,
+      email: user.email,
+      userName: user.userName ?? user.email,
+      name: user.name,
+      role: user.role,
+      status: user.status,
+      externalId: user.oktaUserId ?? null,
+      apps: user.apps,
+    });
+    if (user.enrollmentCode) {
+      await store.putEnrollmentCode(
+        {
+          codeHash: hashEnrollmentCode(user.enrollmentCode),
+          workspaceId: ws.id,
+          userId: user.id,
+          expiresAt: clock.now() + CONFIG_CODE_TTL_MS,
+        },
+        { ifNeverUsed: true },
+      );
+    }
+  }
+}

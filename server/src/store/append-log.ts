@@ -1,0 +1,84 @@
+import { mkdirSync, openSync, readFileSync, ftruncateSync, closeSync, existsSync } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
+
+/**
+ * An append-only file of JSON lines. `append` resolves once the line is on disk (fdatasync);
+ * lines appended while a flush is running are written and synced together (group commit), so
+ * a burst of writes costs one sync, not one each.
+ */
+export interface AppendLog {
+  /** Every record persisted so far, in order. A torn last line (crash mid-write) is dropped. */
+  readonly records: unknown[];
+  append(record: unknown): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function openAppendLog(dir: string, name = 'store.log'): Promise<AppendLog> {
+  mkdirSync(dir, { recursive: true });
+  const path = join(dir, name);
+  const records = existsSync(path) ? readRecords(path) : [];
+  const handle = await open(path, 'a');
+  return createWriter(handle, records);
+}
+
+function readRecords(path: string): unknown[] {
+  const text = readFileSync(path, 'utf8');
+  const records: unknown[] = [];
+  let offset = 0;
+  while (offset < text.length) {
+    const end = text.indexOf('\n', offset);
+    if (end === -1) break; // torn tail: never acknowledged, safe to drop
+    records.push(JSON.parse(text.slice(offset, end)));
+    offset = end + 1;
+  }
+  if (offset < text.length) {
+    const fd = openSync(path, 'r+');
+    ftruncateSync(fd, Buffer.byteLength(text.slice(0, offset)));
+    closeSync(fd);
+  }
+  return records;
+}
+
+function createWriter(handle: FileHandle, records: unknown[]): AppendLog {
+  let queue: { line: string; done: (error?: unknown) => void }[] = [];
+  let flushing: Promise<void> | null = null;
+  let failure: unknown = null;
+  let closed = false;
+
+  async function flush(): Promise<void> {
+    while (queue.length > 0) {
+      const batch = queue;
+      queue = [];
+      try {
+        await handle.write(batch.map((item) => item.line).join(''));
+        await handle.datasync();
+        for (const item of batch) item.done();
+      } catch (error) {
+        // A failed write or sync leaves the file in an unknown state: refuse everything after.
+        failure = error;
+        for (const item of [...batch, ...queue]) item.done(error);
+        queue = [];
+      }
+    }
+    flushing = null;
+  }
+
+  return {
+    records,
+    append(record) {
+      if (closed) return Promise.reject(new Error('append log is closed'));
+      if (failure) return Promise.reject(failure as Error);
+      const line = `${JSON.stringify(record)}\n`;
+      return new Promise<void>((resolve, reject) => {
+        queue.push({ line, done: (error) => (error ? reject(error as Error) : resolve()) });
+        flushing ??= flush();
+      });
+    },
+    async close() {
+      closed = true;
+      if (flushing) await flushing;
+      await handle.close();
+    },
+  };
+}
