@@ -26,11 +26,11 @@ export interface Bus {
 function handlerSet<T extends unknown[]>() {
   const handlers = new Set<(...args: T) => void>();
   return {
-    add(handler: (...args: T) => void) {
+    add: (handler: (...args: T) => void) => {
       handlers.add(handler);
       return () => void handlers.delete(handler);
     },
-    emit(...args: T) {
+    emit: (...args: T) => {
       for (const handler of handlers) handler(...args);
     },
   };

@@ -13,9 +13,12 @@ const Port = z.coerce.number().int().min(0).max(65535);
 const Env = z.object({
   PORT: Port.default(8787),
   HOST: z.string().min(1).default('127.0.0.1'),
-  PUBLIC_URL: z.string().url().optional(),
-  REDIS_URL: z.string().url().optional(),
-  REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9:_-]*$/).default('ul:'),
+  PUBLIC_URL: z.url().optional(),
+  REDIS_URL: z.url().optional(),
+  REDIS_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9:_-]*$/)
+    .default('ul:'),
   DATA_DIR: z.string().min(1).default('./data'),
   UL_CONFIG: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -51,9 +54,9 @@ export function loadEnv(env: Record<string, string | undefined>): ServerConfig {
 // ---- the workspace file -------------------------------------------------------------------------
 
 const OktaSettings = z.strictObject({
-  issuer: z.string().url(),
+  issuer: z.url(),
   appInstanceId: z.string().min(1),
-  jwksUri: z.string().url().optional(),
+  jwksUri: z.url().optional(),
 });
 
 const ConfigApp = z.strictObject({
@@ -65,7 +68,7 @@ const ConfigApp = z.strictObject({
 
 const ConfigUser = z.strictObject({
   id: Id,
-  email: z.string().email(),
+  email: z.email(),
   userName: z.string().min(1).optional(),
   name: z.string().min(1).max(200),
   role: Role.default('member'),
@@ -98,7 +101,11 @@ const ConfigWorkspace = z
       });
       const email = user.email.toLowerCase();
       if (seen.has(email)) {
-        ctx.addIssue({ code: 'custom', path: ['users', index, 'email'], message: `duplicate email (also user "${seen.get(email)}")` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['users', index, 'email'],
+          message: `duplicate email (also user "${seen.get(email)}")`,
+        });
       }
       seen.set(email, user.id);
     });
@@ -107,7 +114,8 @@ const ConfigWorkspace = z
 export const WorkspaceFile = z.strictObject({ workspaces: z.array(ConfigWorkspace) }).superRefine((file, ctx) => {
   const ids = new Set<string>();
   file.workspaces.forEach((workspace, index) => {
-    if (ids.has(workspace.id)) ctx.addIssue({ code: 'custom', path: ['workspaces', index, 'id'], message: 'duplicate workspace id' });
+    if (ids.has(workspace.id))
+      ctx.addIssue({ code: 'custom', path: ['workspaces', index, 'id'], message: 'duplicate workspace id' });
     ids.add(workspace.id);
   });
 });

@@ -24,9 +24,7 @@ export function mintDeviceSecret(): { secret: string; tokenHash: string } {
 export const formatDeviceToken = (workspaceId: string, deviceId: string, secret: string): string =>
   `ul1.${workspaceId}.${deviceId}.${secret}`;
 
-export function parseDeviceToken(
-  token: string,
-): { workspaceId: string; deviceId: string; secret: string } | null {
+export function parseDeviceToken(token: string): { workspaceId: string; deviceId: string; secret: string } | null {
   const parts = token.split('.');
   if (parts.length !== 4 || parts[0] !== 'ul1') return null;
   const [, workspaceId, deviceId, secret] = parts;

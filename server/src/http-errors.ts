@@ -34,13 +34,17 @@ export function validationHook(
 export function createErrorHandler(logger: Logger) {
   return (error: Error, c: Context) => {
     if (error instanceof AppError) {
-      if (error.status >= 500) logger.warn({ err: error.cause ?? error, code: error.code, requestId: c.get('requestId') }, error.message);
+      if (error.status >= 500)
+        logger.warn({ err: error.cause ?? error, code: error.code, requestId: c.get('requestId') }, error.message);
       if (error.code === 'ERR_STORE_UNAVAILABLE') c.header('Retry-After', '5');
       return c.json(errorBody(error.code, error.message), error.status);
     }
     if (error instanceof HTTPException) {
       const code = httpExceptionCode(error.status);
-      return c.json(errorBody(code, error.status === 400 ? 'malformed JSON in request body' : error.message), error.status);
+      return c.json(
+        errorBody(code, error.status === 400 ? 'malformed JSON in request body' : error.message),
+        error.status,
+      );
     }
     logger.error({ err: error, requestId: c.get('requestId') }, 'unhandled error');
     return c.json(errorBody('ERR_INTERNAL', 'internal error'), 500);

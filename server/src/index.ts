@@ -8,3 +8,4 @@ export { parseWorkspaceFile, loadEnv, ConfigError } from './config.js';
 export { applyWorkspaceFile } from './seed.js';
 export { systemClock, type Deps, type Clock } from './env.js';
 export type { Store } from './store/types.js';
+export type { RedisClient } from './store/redis.js';

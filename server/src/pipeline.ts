@@ -20,7 +20,12 @@ export type RevokeUser = (request: RevokeRequest) => Promise<RevokeResult>;
  * Resolves once the revocation is durable; the fan-out to connected devices happens after, and a
  * device that misses it catches up by cursor.
  */
-export function createRevokeUser({ store, bus, clock, logger }: Pick<Deps, 'store' | 'bus' | 'clock' | 'logger'>): RevokeUser {
+export function createRevokeUser({
+  store,
+  bus,
+  clock,
+  logger,
+}: Pick<Deps, 'store' | 'bus' | 'clock' | 'logger'>): RevokeUser {
   return async ({ workspaceId, userId, trigger, actor, reason, idempotencyKey = null }) => {
     const user = await store.getUser(workspaceId, userId);
     if (!user) throw new AppError('ERR_NOT_FOUND', `no user ${userId} in this workspace`);

@@ -1,4 +1,6 @@
+import type { IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { serve, type ServerType } from '@hono/node-server';
 import { createApp } from './app.js';
 import type { Deps } from './env.js';
@@ -25,7 +27,7 @@ export async function startServer(
       resolve(listening),
     );
   });
-  server.on('upgrade', (request, socket, head) => {
+  server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     const path = new URL(request.url ?? '/', 'http://localhost').pathname;
     if (path === WS_PATH) hub.handleUpgrade(request, socket, head);
     else socket.destroy();

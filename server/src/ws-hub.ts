@@ -1,13 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { WebSocketServer, type WebSocket } from 'ws';
-import {
-  AppError,
-  compareCursor,
-  WS_CLOSE,
-  WsClientMessage,
-  type WsServerMessage,
-} from '@universal-logout/shared';
+import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+import { AppError, compareCursor, WS_CLOSE, WsClientMessage, type WsServerMessage } from '@universal-logout/shared';
 import { authenticateToken } from './auth.js';
 import type { BusMessage } from './bus.js';
 import type { Deps } from './env.js';
@@ -65,7 +59,8 @@ export function createDeviceHub(
     try {
       for (;;) {
         const page = await store.listUserEvents(device.workspaceId, device.userId, connection.cursor, 100);
-        for (const { cursor, ...event } of page.events) deliver(connection, { workspaceId: device.workspaceId, userId: device.userId, cursor, event });
+        for (const { cursor, ...event } of page.events)
+          deliver(connection, { workspaceId: device.workspaceId, userId: device.userId, cursor, event });
         if (page.events.length < 100) break;
       }
     } finally {
@@ -115,7 +110,10 @@ export function createDeviceHub(
       session = await authenticateToken(store, parsed.data.token);
     } catch (error) {
       const unavailable = error instanceof AppError && error.code === 'ERR_STORE_UNAVAILABLE';
-      socket.close(unavailable ? 1013 : WS_CLOSE.unauthenticated, unavailable ? 'try again later' : 'unknown device token');
+      socket.close(
+        unavailable ? 1013 : WS_CLOSE.unauthenticated,
+        unavailable ? 'try again later' : 'unknown device token',
+      );
       return;
     }
     const { device } = session;
@@ -138,7 +136,7 @@ export function createDeviceHub(
     socket.on('pong', () => (connection.alive = true));
     socket.on('message', (data) => {
       connection.alive = true;
-      const message = WsClientMessage.safeParse(safeJson(String(data)));
+      const message = WsClientMessage.safeParse(safeJson(rawText(data)));
       if (!message.success) socket.close(WS_CLOSE.invalidMessage, 'invalid message');
     });
     await catchUp(connection);
@@ -146,11 +144,14 @@ export function createDeviceHub(
   }
 
   server.on('connection', (socket: WebSocket) => {
-    const timer = setTimeout(() => socket.close(WS_CLOSE.unauthenticated, 'no hello within 5 s'), options.helloTimeoutMs ?? HELLO_TIMEOUT_MS);
+    const timer = setTimeout(
+      () => socket.close(WS_CLOSE.unauthenticated, 'no hello within 5 s'),
+      options.helloTimeoutMs ?? HELLO_TIMEOUT_MS,
+    );
     socket.on('error', (error) => logger.debug({ err: error }, 'device socket error'));
     socket.once('message', (data) => {
       clearTimeout(timer);
-      authenticate(socket, String(data)).catch((error: unknown) => {
+      authenticate(socket, rawText(data)).catch((error: unknown) => {
         logger.warn({ err: error }, 'device socket setup failed');
         socket.close(1011, 'server error');
       });
@@ -183,4 +184,9 @@ function safeJson(text: string): unknown {
   } catch {
     return null;
   }
+}
+
+function rawText(data: RawData): string {
+  if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
+  return Buffer.from(data instanceof ArrayBuffer ? new Uint8Array(data) : data).toString('utf8');
 }

@@ -2,9 +2,7 @@ import { z } from 'zod';
 import { isCursor } from './cursor.js';
 
 /** Identifiers that appear in keys and tokens: lowercase, digits, `-` and `_`, no separators. */
-export const Id = z
-  .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/, 'must be 1-64 letters, digits, "-" or "_"');
+export const Id = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/, 'must be 1-64 letters, digits, "-" or "_"');
 export const WorkspaceId = z
   .string()
   .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be 1-63 lowercase letters, digits or "-"');
@@ -24,13 +22,10 @@ export type RevocationTrigger = z.infer<typeof RevocationTrigger>;
 export const DeviceState = z.enum(['active', 'revoked']);
 export type DeviceState = z.infer<typeof DeviceState>;
 
-export const Origin = z
-  .string()
-  .url()
-  .refine((value) => {
-    const url = new URL(value);
-    return (url.protocol === 'http:' || url.protocol === 'https:') && url.origin === value;
-  }, 'must be an origin such as "https://crm.example.com" (scheme, host, optional port)');
+export const Origin = z.url().refine((value) => {
+  const url = new URL(value);
+  return (url.protocol === 'http:' || url.protocol === 'https:') && url.origin === value;
+}, 'must be an origin such as "https://crm.example.com" (scheme, host, optional port)');
 
 /** A revocation as a device sees it. */
 export const RevocationEvent = z.object({
@@ -142,10 +137,7 @@ export const WsHello = z.strictObject({
   token: z.string().min(1).max(512),
   after: Cursor.optional(),
 });
-export const WsClientMessage = z.discriminatedUnion('type', [
-  WsHello,
-  z.strictObject({ type: z.literal('pong') }),
-]);
+export const WsClientMessage = z.discriminatedUnion('type', [WsHello, z.strictObject({ type: z.literal('pong') })]);
 export type WsClientMessage = z.infer<typeof WsClientMessage>;
 
 export type WsServerMessage =

@@ -115,7 +115,9 @@ export function adminRoutes(
               createdAt: device.createdAt,
               lastSeenAt: device.lastSeenAt,
             })),
-            apps: apps.filter((app) => user.apps.includes(app.id)).map(({ id, name, origins }) => ({ id, name, origins })),
+            apps: apps
+              .filter((app) => user.apps.includes(app.id))
+              .map(({ id, name, origins }) => ({ id, name, origins })),
             lastRevocation: lastRevocation ? summary(lastRevocation) : null,
           },
           200,
@@ -239,7 +241,10 @@ export function adminRoutes(
         summary: "This admin's notifications, newest first",
         security: deviceSecurity,
         responses: {
-          200: jsonResponse(z.object({ notifications: z.array(Notification), unread: z.number().int() }), 'Notifications'),
+          200: jsonResponse(
+            z.object({ notifications: z.array(Notification), unread: z.number().int() }),
+            'Notifications',
+          ),
         },
       }),
       async (c) => {

@@ -137,7 +137,10 @@ export function deviceRoutes(
           ? (await store.listApps(user.workspaceId)).find((candidate) => candidate.id === appId)
           : undefined;
         if (!app) throw new AppError('ERR_NOT_FOUND', `no app ${appId} is assigned to you`);
-        logger.info({ workspaceId: user.workspaceId, userId: user.id, deviceId: device.id, appId }, 'session bundle issued');
+        logger.info(
+          { workspaceId: user.workspaceId, userId: user.id, deviceId: device.id, appId },
+          'session bundle issued',
+        );
         return c.json({ appId: app.id, origins: app.origins, session: app.session }, 200);
       },
     )
@@ -189,7 +192,12 @@ export function deviceRoutes(
           action: 'revocation.enforced',
           userId: device.userId,
           trigger: revocation.trigger,
-          detail: { revocationId: revocation.id, deviceId: device.id, removed: receipt.removed, errors: receipt.errors.length },
+          detail: {
+            revocationId: revocation.id,
+            deviceId: device.id,
+            removed: receipt.removed,
+            errors: receipt.errors.length,
+          },
         });
         return c.json({ accepted: true as const }, 202);
       },

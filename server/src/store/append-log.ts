@@ -68,10 +68,10 @@ function createWriter(handle: FileHandle, records: unknown[]): AppendLog {
     records,
     append(record) {
       if (closed) return Promise.reject(new Error('append log is closed'));
-      if (failure) return Promise.reject(failure as Error);
+      if (failure) return Promise.reject(toError(failure));
       const line = `${JSON.stringify(record)}\n`;
       return new Promise<void>((resolve, reject) => {
-        queue.push({ line, done: (error) => (error ? reject(error as Error) : resolve()) });
+        queue.push({ line, done: (error) => (error ? reject(toError(error)) : resolve()) });
         flushing ??= flush();
       });
     },
@@ -82,3 +82,5 @@ function createWriter(handle: FileHandle, records: unknown[]): AppendLog {
     },
   };
 }
+
+const toError = (value: unknown): Error => (value instanceof Error ? value : new Error(String(value)));

@@ -7,17 +7,7 @@ import {
   notificationFor,
   type NotificationRecord,
 } from './shared-logic.js';
-import type {
-  App,
-  AuditInput,
-  Delivery,
-  Device,
-  EnrollmentCode,
-  Revocation,
-  Store,
-  User,
-  Workspace,
-} from './types.js';
+import type { App, AuditInput, Delivery, Device, EnrollmentCode, Revocation, Store, User, Workspace } from './types.js';
 
 type LogRecord =
   | { op: 'workspace'; workspace: Workspace }
@@ -159,7 +149,7 @@ class State {
   }
 
   delivery(workspaceId: string, revocationId: string, deviceId: string): Delivery {
-    const byDevice = getOrCreate(this.deliveries, key(workspaceId, revocationId), () => new Map());
+    const byDevice = getOrCreate(this.deliveries, key(workspaceId, revocationId), () => new Map<string, Delivery>());
     return getOrCreate(byDevice, deviceId, () => ({
       deviceId,
       deliveredAt: null,
@@ -288,7 +278,8 @@ export async function createEmbeddedStore(options: { dataDir: string }): Promise
     async revoke(input) {
       if (input.idempotencyKey) {
         const seen = state.idempotency.get(key(input.workspaceId, input.idempotencyKey));
-        const existing = seen && seen.expiresAt > input.at && state.revocations.get(input.workspaceId)?.get(seen.revocationId);
+        const existing =
+          seen && seen.expiresAt > input.at && state.revocations.get(input.workspaceId)?.get(seen.revocationId);
         if (existing) return { revocation: clone(existing), created: false };
       }
       const devices = [...(state.userDevices.get(key(input.workspaceId, input.userId)) ?? [])].flatMap(
@@ -377,9 +368,7 @@ export async function createEmbeddedStore(options: { dataDir: string }): Promise
       const readUpTo = state.notificationsRead.get(key(workspaceId, adminId)) ?? START_CURSOR;
       const all = state.notifications.get(workspaceId) ?? [];
       return Promise.resolve(
-        newestFirstPage(all, (n) => n.id, undefined, limit).items.map((n) =>
-          notificationFor(n, readUpTo),
-        ),
+        newestFirstPage(all, (n) => n.id, undefined, limit).items.map((n) => notificationFor(n, readUpTo)),
       );
     },
     async markNotificationsRead(workspaceId, adminId, upTo) {

@@ -1,5 +1,6 @@
 // Lua scripts: each one is a single atomic step on one workspace's slot. They move strings and
-// hash fields only; JSON is built and parsed in TypeScript, where the schemas live.
+// hash fields only; JSON is built and parsed in TypeScript, where the schemas live. Each returns
+// an array, the one reply shape the caller parses.
 
 /** KEYS user, emails, users, userSeq, epoch, userEmail · ARGV id, lowerEmail, json */
 export const UPSERT_USER = `
@@ -65,7 +66,7 @@ return {1, id, auditId}
 
 /** KEYS deliveries · ARGV deviceId, json — sets the delivery unless one exists. */
 export const MARK_DELIVERED = `
-return redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2])
+return {redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2])}
 `;
 
 /** KEYS notificationsRead · ARGV adminId, upTo — only moves forward. */
@@ -75,8 +76,8 @@ if current then
   local cm, cs = string.match(current, '^(%d+)-(%d+)$')
   local nm, ns = string.match(ARGV[2], '^(%d+)-(%d+)$')
   cm, cs, nm, ns = tonumber(cm), tonumber(cs), tonumber(nm), tonumber(ns)
-  if nm < cm or (nm == cm and ns <= cs) then return 0 end
+  if nm < cm or (nm == cm and ns <= cs) then return {0} end
 end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
-return 1
+return {1}
 `;

@@ -110,9 +110,7 @@ export interface RevokeResult {
   created: boolean;
 }
 
-export type EnrollResult =
-  | { ok: true; device: Device; user: User }
-  | { ok: false; reason: 'invalid' | 'deactivated' };
+export type EnrollResult = { ok: true; device: Device; user: User } | { ok: false; reason: 'invalid' | 'deactivated' };
 
 export interface EnrollInput {
   codeHash: string;

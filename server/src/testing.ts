@@ -1,0 +1,2 @@
+// Test support shared with the real-process suites in test/: not part of the runtime.
+export { runStoreContract, userInput, type StoreHarness } from './store/store-contract.js';
