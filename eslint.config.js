@@ -26,7 +26,7 @@ export default tseslint.config(
     ...tseslint.configs.disableTypeChecked,
   },
   {
-    files: ['**/*.test.ts', 'test/**/*.ts', 'bench/**/*.ts'],
+    files: ['**/*.test.ts', '**/store-contract.ts', '**/test-support.ts', 'test/**/*.ts', 'bench/**/*.ts'],
     rules: {
       // Tests assert on shapes they just built; the non-null assertion is the clearest way to say so.
       '@typescript-eslint/no-non-null-assertion': 'off',

@@ -1,2 +1,3 @@
 // Test support shared with the real-process suites in test/: not part of the runtime.
 export { runStoreContract, userInput, type StoreHarness } from './store/store-contract.js';
+export { createTestContext, FIXTURE, manualClock, type TestContext } from './test-support.js';

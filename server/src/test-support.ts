@@ -1,0 +1,163 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createApp } from './app.js';
+import { createMemoryBus, type Bus } from './bus.js';
+import { parseWorkspaceFile } from './config.js';
+import type { Clock, Deps } from './env.js';
+import { silentLogger } from './logger.js';
+import { applyWorkspaceFile } from './seed.js';
+import { createEmbeddedStore } from './store/embedded.js';
+import type { Store } from './store/types.js';
+
+/** Two workspaces with every role, the fixture of the API tests. */
+export const FIXTURE = {
+  workspaces: [
+    {
+      id: 'acme',
+      name: 'Acme',
+      scim: { token: 'scim-token-acme-0123456789' },
+      apps: [
+        {
+          id: 'crm',
+          name: 'CRM',
+          origins: ['http://crm.localhost:5173'],
+          session: {
+            cookies: [{ name: 'sid', value: 'crm-secret-cookie', httpOnly: true }],
+            localStorage: { token: 'crm-token' },
+          },
+        },
+        {
+          id: 'wiki',
+          name: 'Wiki',
+          origins: ['http://wiki.localhost:5173'],
+          session: { cookies: [], localStorage: {} },
+        },
+      ],
+      users: [
+        { id: 'u-owner', email: 'owner@acme.test', name: 'Olivia Owner', role: 'owner', enrollmentCode: 'OWNER-0001' },
+        {
+          id: 'u-super',
+          email: 'super@acme.test',
+          name: 'Sam Super',
+          role: 'super_admin',
+          enrollmentCode: 'SUPER-0001',
+        },
+        { id: 'u-admin', email: 'admin@acme.test', name: 'Ada Admin', role: 'admin', enrollmentCode: 'ADMIN-0001' },
+        { id: 'u-admin2', email: 'admin2@acme.test', name: 'Abe Admin', role: 'admin', enrollmentCode: 'ADMIN-0002' },
+        {
+          id: 'u-ana',
+          email: 'ana@acme.test',
+          name: 'Ana Member',
+          role: 'member',
+          apps: ['crm', 'wiki'],
+          enrollmentCode: 'ANA-0001',
+        },
+        {
+          id: 'u-ben',
+          email: 'ben@acme.test',
+          name: 'Ben Member',
+          role: 'member',
+          apps: ['crm'],
+          enrollmentCode: 'BEN-0001',
+        },
+        {
+          id: 'u-gone',
+          email: 'gone@acme.test',
+          name: 'Gone',
+          role: 'member',
+          status: 'deactivated',
+          enrollmentCode: 'GONE-0001',
+        },
+      ],
+    },
+    {
+      id: 'globex',
+      name: 'Globex',
+      apps: [],
+      users: [
+        {
+          id: 'u-gowner',
+          email: 'owner@globex.test',
+          name: 'Globex Owner',
+          role: 'owner',
+          enrollmentCode: 'GLOBEX-0001',
+        },
+        {
+          id: 'u-gmember',
+          email: 'member@globex.test',
+          name: 'Globex Member',
+          role: 'member',
+          enrollmentCode: 'GLOBEX-0002',
+        },
+      ],
+    },
+  ],
+};
+
+export function manualClock(start = Date.parse('2026-11-21T12:00:00Z')): Clock & { advance(ms: number): void } {
+  let now = start;
+  return {
+    now: () => now,
+    advance(ms) {
+      now += ms;
+    },
+  };
+}
+
+export interface TestContext {
+  deps: Deps;
+  store: Store;
+  bus: Bus;
+  clock: ReturnType<typeof manualClock>;
+  app: ReturnType<typeof createApp>['app'];
+  revokeUser: ReturnType<typeof createApp>['revokeUser'];
+  /** Enrolls a device with a fixture code and returns its token. */
+  enroll(code: string, deviceName?: string): Promise<{ token: string; deviceId: string }>;
+  request(
+    path: string,
+    init?: { method?: string; token?: string; body?: unknown; headers?: Record<string, string> },
+  ): Promise<Response>;
+  dispose(): Promise<void>;
+}
+
+export async function createTestContext(overrides: Partial<Deps> = {}): Promise<TestContext> {
+  const dir = await mkdtemp(join(tmpdir(), 'ul-app-'));
+  const store = overrides.store ?? (await createEmbeddedStore({ dataDir: dir }));
+  const bus = overrides.bus ?? createMemoryBus();
+  const clock = manualClock();
+  const deps: Deps = { store, bus, clock, logger: silentLogger(), publicUrl: 'http://localhost:8787', ...overrides };
+  await applyWorkspaceFile(store, parseWorkspaceFile(JSON.stringify(FIXTURE), 'fixture'), clock);
+  const { app, revokeUser } = createApp(deps);
+
+  const request: TestContext['request'] = (path, init = {}) => {
+    const headers: Record<string, string> = { ...init.headers };
+    if (init.token) headers.authorization = `Bearer ${init.token}`;
+    let body: string | undefined;
+    if (init.body !== undefined) {
+      headers['content-type'] ??= 'application/json';
+      body = typeof init.body === 'string' ? init.body : JSON.stringify(init.body);
+    }
+    const method = init.method ?? (body ? 'POST' : 'GET');
+    return Promise.resolve(app.request(path, body === undefined ? { method, headers } : { method, headers, body }));
+  };
+
+  return {
+    deps,
+    store,
+    bus,
+    clock,
+    app,
+    revokeUser,
+    request,
+    async enroll(code, deviceName) {
+      const response = await request('/v1/device/enroll', { body: { code, ...(deviceName ? { deviceName } : {}) } });
+      if (response.status !== 201) throw new Error(`enroll ${code}: ${response.status} ${await response.text()}`);
+      return (await response.json()) as { token: string; deviceId: string };
+    },
+    async dispose() {
+      await store.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
