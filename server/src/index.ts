@@ -9,3 +9,4 @@ export { applyWorkspaceFile } from './seed.js';
 export { systemClock, type Deps, type Clock } from './env.js';
 export type { Store } from './store/types.js';
 export type { RedisClient } from './store/redis.js';
+export { mintEnrollmentCode } from './crypto.js';

@@ -1,0 +1,68 @@
+import { mintEnrollmentCode } from '@universal-logout/server';
+import { DEMO_APPS } from './apps.js';
+
+export interface DemoUser {
+  id: string;
+  email: string;
+  name: string;
+  role: 'owner' | 'admin' | 'member';
+  apps: string[];
+  enrollmentCode: string;
+}
+
+/** The demo workspace: an owner, an admin and two members, with fresh codes every run. */
+export function demoWorkspace(appsPort: number) {
+  const origin = (host: string) => `http://${host}.localhost:${appsPort}`;
+  const users: DemoUser[] = [
+    {
+      id: 'u-olivia',
+      email: 'olivia@demo.test',
+      name: 'Olivia Owner',
+      role: 'owner',
+      apps: ['crm', 'wiki'],
+      enrollmentCode: mintEnrollmentCode(),
+    },
+    {
+      id: 'u-adam',
+      email: 'adam@demo.test',
+      name: 'Adam Admin',
+      role: 'admin',
+      apps: ['crm'],
+      enrollmentCode: mintEnrollmentCode(),
+    },
+    {
+      id: 'u-mia',
+      email: 'mia@demo.test',
+      name: 'Mia Member',
+      role: 'member',
+      apps: ['crm', 'wiki'],
+      enrollmentCode: mintEnrollmentCode(),
+    },
+    {
+      id: 'u-noah',
+      email: 'noah@demo.test',
+      name: 'Noah Member',
+      role: 'member',
+      apps: ['crm'],
+      enrollmentCode: mintEnrollmentCode(),
+    },
+  ];
+  const apps = DEMO_APPS.map((app) => ({
+    id: app.host,
+    name: app.title,
+    origins: [origin(app.host)],
+    session: {
+      cookies: [
+        {
+          name: app.cookie,
+          value: Object.keys(app.accounts)[0] ?? '',
+          httpOnly: true,
+          sameSite: 'lax' as const,
+          path: '/',
+        },
+      ],
+      localStorage: { [`${app.host}:token`]: `demo-${app.host}-token` },
+    },
+  }));
+  return { file: { workspaces: [{ id: 'demo', name: 'Demo Corp', apps, users }] }, users };
+}
