@@ -19,28 +19,36 @@ async function applyWorkspace(store: Store, ws: ConfigWorkspace, clock: Clock): 
   if (ws.oidc) settings.oidc = ws.oidc;
   await store.upsertWorkspace({ id: ws.id, name: ws.name, settings });
   for (const app of ws.apps) await store.upsertApp({ workspaceId: ws.id, ...app });
-  for (const user of ws.users) {
-    await store.upsertUser({
-      workspaceId: ws.id,
-      id: user.id,
-      email: user.email,
-      userName: user.userName ?? user.email,
-      name: user.name,
-      role: user.role,
-      status: user.status,
-      externalId: user.oktaUserId ?? null,
-      apps: user.apps,
-    });
-    if (user.enrollmentCode) {
-      await store.putEnrollmentCode(
-        {
-          codeHash: hashEnrollmentCode(user.enrollmentCode),
-          workspaceId: ws.id,
-          userId: user.id,
-          expiresAt: clock.now() + CONFIG_CODE_TTL_MS,
-        },
-        { ifNeverUsed: true },
-      );
-    }
+  // In batches: both stores start each write in call order (so creation order holds), and a batch
+  // shares one disk sync (embedded) or one pipeline (Redis) instead of one round trip per user.
+  for (let start = 0; start < ws.users.length; start += SEED_BATCH) {
+    await Promise.all(ws.users.slice(start, start + SEED_BATCH).map((user) => applyUser(store, ws.id, user, clock)));
+  }
+}
+
+const SEED_BATCH = 256;
+
+async function applyUser(store: Store, workspaceId: string, user: ConfigWorkspace['users'][number], clock: Clock) {
+  await store.upsertUser({
+    workspaceId,
+    id: user.id,
+    email: user.email,
+    userName: user.userName ?? user.email,
+    name: user.name,
+    role: user.role,
+    status: user.status,
+    externalId: user.oktaUserId ?? null,
+    apps: user.apps,
+  });
+  if (user.enrollmentCode) {
+    await store.putEnrollmentCode(
+      {
+        codeHash: hashEnrollmentCode(user.enrollmentCode),
+        workspaceId,
+        userId: user.id,
+        expiresAt: clock.now() + CONFIG_CODE_TTL_MS,
+      },
+      { ifNeverUsed: true },
+    );
   }
 }

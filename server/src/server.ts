@@ -1,9 +1,10 @@
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { serve, type ServerType } from '@hono/node-server';
 import { createApp } from './app.js';
 import type { Deps } from './env.js';
+import { installTransportHeaders } from './transport.js';
 import { createDeviceHub, WS_PATH, type DeviceHub } from './ws-hub.js';
 
 export interface RunningServer {
@@ -27,6 +28,7 @@ export async function startServer(
       resolve(listening),
     );
   });
+  installTransportHeaders(server as Server);
   server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     const path = new URL(request.url ?? '/', 'http://localhost').pathname;
     if (path === WS_PATH) hub.handleUpgrade(request, socket, head);

@@ -29,6 +29,7 @@ export async function fixtureFile(content: unknown = FIXTURE): Promise<string> {
 
 export interface ServerProcess {
   url: string;
+  pid: number;
   child: ChildProcess;
   logs: string[];
   /** Resolves with the exit code. */
@@ -44,19 +45,24 @@ export async function startServerProcess(env: Record<string, string>): Promise<S
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const logs: string[] = [];
+  // The most recent output only: a long benchmark must not hold every log line in memory.
+  const remember = (chunk: Buffer) => {
+    logs.push(chunk.toString());
+    if (logs.length > 500) logs.splice(0, logs.length - 500);
+  };
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const url = `http://127.0.0.1:${port}`;
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`server did not start:\n${logs.join('')}`)), 15_000);
     const onData = (chunk: Buffer) => {
-      logs.push(chunk.toString());
+      remember(chunk);
       if (chunk.toString().includes('"msg":"listening"')) {
         clearTimeout(timer);
         resolve();
       }
     };
     child.stdout.on('data', onData);
-    child.stderr.on('data', (chunk: Buffer) => logs.push(chunk.toString()));
+    child.stderr.on('data', remember);
     void exited.then((code) => {
       clearTimeout(timer);
       reject(new Error(`server exited with ${String(code)}:\n${logs.join('')}`));
@@ -64,6 +70,7 @@ export async function startServerProcess(env: Record<string, string>): Promise<S
   });
   return {
     url,
+    pid: child.pid ?? 0,
     child,
     logs,
     exited,

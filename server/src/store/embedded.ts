@@ -264,7 +264,10 @@ export async function createEmbeddedStore(options: { dataDir: string }): Promise
     getDeviceSession(workspaceId, deviceId) {
       const device = state.devices.get(workspaceId)?.get(deviceId);
       const user = device && usersOf(workspaceId).get(device.userId);
-      return Promise.resolve(device && user ? { device: clone(device), user: clone(user) } : null);
+      // Every request reads this: shallow copies (both records are flat but for `apps`).
+      return Promise.resolve(
+        device && user ? { device: { ...device }, user: { ...user, apps: [...user.apps] } } : null,
+      );
     },
     listDevices(workspaceId, userId) {
       const ids = state.userDevices.get(key(workspaceId, userId)) ?? [];

@@ -1,0 +1,230 @@
+// Server benchmarks: device poll throughput, admin logout -> WebSocket delivery latency with
+// 1,000 and 10,000 connected devices, memory per connected device; each against floors measured
+// in the same run (a bare Hono route, a Redis round trip). Both stores.
+import { spawn } from 'node:child_process';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { openTestSocket, type TestSocket } from '@universal-logout/server/testing';
+import { call, enroll, wsUrl } from '../test/support/http.js';
+import { fixtureFile, startServerProcess, type ServerProcess } from '../test/support/processes.js';
+import { connectRedis, deletePrefix, REDIS_URL, testPrefix } from '../test/support/redis.js';
+import { load, type LoadResult } from './lib/load.js';
+import { rssKiB } from './lib/rss.js';
+import { ratio, summarize, type Summary } from './lib/stats.js';
+
+export interface ServerBenchOptions {
+  stores: ('embedded' | 'redis')[];
+  deviceCounts: number[];
+  pollSeconds: number;
+  pollConnections: number;
+  revocationsPerSecond: number;
+  revocationSeconds: number;
+}
+
+interface StoreFigures {
+  store: 'embedded' | 'redis';
+  poll: LoadResult;
+  delivery: { devices: number; latencyMs: Summary; lost: number; memoryPerDeviceKiB: number }[];
+}
+
+const log = (message: string) => process.stdout.write(`[bench] ${message}\n`);
+
+async function pool<T>(count: number, concurrency: number, task: (index: number) => Promise<T>): Promise<T[]> {
+  const results: T[] = new Array<T>(count);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < count) {
+        const index = next++;
+        results[index] = await task(index);
+      }
+    }),
+  );
+  return results;
+}
+
+function benchWorkspace(users: number) {
+  return {
+    workspaces: [
+      {
+        id: 'bench',
+        name: 'Bench',
+        apps: [
+          { id: 'crm', name: 'CRM', origins: ['https://crm.bench.test'], session: { cookies: [], localStorage: {} } },
+        ],
+        users: [
+          { id: 'u-owner', email: 'owner@bench.test', name: 'Owner', role: 'owner', enrollmentCode: 'BENCH-OWNER' },
+          ...Array.from({ length: users }, (_, i) => ({
+            id: `u-${i}`,
+            email: `u${i}@bench.test`,
+            name: `User ${i}`,
+            apps: ['crm'],
+            enrollmentCode: `BENCH-${i}`,
+          })),
+        ],
+      },
+    ],
+  };
+}
+
+async function floorHttp(options: ServerBenchOptions): Promise<LoadResult> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/lib/bare-server.ts'], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const port = await new Promise<number>((resolve) =>
+    child.stdout.once('data', (chunk: Buffer) => resolve((JSON.parse(chunk.toString()) as { port: number }).port)),
+  );
+  try {
+    return await load({
+      url: `http://127.0.0.1:${port}/bare`,
+      connections: options.pollConnections,
+      seconds: options.pollSeconds,
+    });
+  } finally {
+    child.kill('SIGTERM');
+  }
+}
+
+async function floorRedis(): Promise<Summary> {
+  const client = await connectRedis();
+  for (let i = 0; i < 1000; i++) await client.ping();
+  const samples: number[] = [];
+  for (let i = 0; i < 10_000; i++) {
+    const started = performance.now();
+    await client.ping();
+    samples.push(performance.now() - started);
+  }
+  await client.close();
+  return summarize(samples);
+}
+
+async function measureDelivery(
+  server: ServerProcess,
+  ownerToken: string,
+  sockets: TestSocket[],
+  options: ServerBenchOptions,
+): Promise<{ latencyMs: Summary; lost: number }> {
+  const sentAt = new Map<string, number>();
+  const arrivedAt = new Map<string, number>();
+  const listeners = sockets.map((socket) => {
+    const listener = (data: Buffer) => {
+      const now = performance.now();
+      const message = JSON.parse(data.toString()) as { type: string; event?: { id: string } };
+      if (message.type === 'revocation' && message.event) arrivedAt.set(message.event.id, now);
+    };
+    socket.socket.on('message', listener);
+    return listener;
+  });
+  const total = options.revocationsPerSecond * options.revocationSeconds;
+  const interval = 1000 / options.revocationsPerSecond;
+  const started = performance.now();
+  const requests: Promise<void>[] = [];
+  for (let i = 0; i < total; i++) {
+    const due = started + i * interval;
+    const wait = due - performance.now();
+    if (wait > 0) await sleep(wait);
+    const target = Math.floor(Math.random() * sockets.length);
+    const sent = performance.now();
+    requests.push(
+      call(server.url, `/v1/admin/users/u-${target}/logout`, {
+        token: ownerToken,
+        body: { reason: 'bench', confirm: `u${target}@bench.test` },
+      }).then(({ status, body }) => {
+        if (status !== 202) throw new Error(`logout answered ${status}`);
+        sentAt.set(body.revocationId as string, sent);
+      }),
+    );
+  }
+  await Promise.all(requests);
+  await sleep(2000);
+  sockets.forEach((socket, i) => socket.socket.off('message', listeners[i]!));
+  const latencies: number[] = [];
+  let lost = 0;
+  for (const [id, sent] of sentAt) {
+    const arrived = arrivedAt.get(id);
+    if (arrived === undefined) lost++;
+    else latencies.push(arrived - sent);
+  }
+  return { latencyMs: summarize(latencies), lost };
+}
+
+async function benchStore(store: 'embedded' | 'redis', options: ServerBenchOptions): Promise<StoreFigures> {
+  const maxDevices = Math.max(...options.deviceCounts);
+  const prefix = testPrefix('bench');
+  const env: Record<string, string> = {
+    UL_CONFIG: await fixtureFile(benchWorkspace(maxDevices)),
+    LOG_LEVEL: 'info',
+    ...(store === 'redis'
+      ? { REDIS_URL, REDIS_PREFIX: prefix }
+      : { DATA_DIR: await mkdtemp(join(tmpdir(), 'ul-bench-')) }),
+  };
+  log(`${store}: starting the server with ${maxDevices} users`);
+  const server = await startServerProcess(env);
+  try {
+    const owner = await enroll(server.url, 'BENCH-OWNER');
+    log(`${store}: enrolling ${maxDevices} devices`);
+    const devices = await pool(maxDevices, 32, (i) => enroll(server.url, `BENCH-${i}`));
+
+    const first = await call(server.url, '/v1/device/revocations', { token: devices[0]!.token });
+    log(`${store}: device poll, nothing new`);
+    const poll = await load({
+      url: `${server.url}/v1/device/revocations?after=${String(first.body.cursor)}`,
+      headers: { authorization: `Bearer ${devices[0]!.token}` },
+      connections: options.pollConnections,
+      seconds: options.pollSeconds,
+    });
+
+    const delivery: StoreFigures['delivery'] = [];
+    const sockets: TestSocket[] = [];
+    await sleep(500);
+    const baseRss = rssKiB(server.pid);
+    for (const count of [...options.deviceCounts].sort((a, b) => a - b)) {
+      log(`${store}: connecting ${count} devices`);
+      const fresh = await pool(count - sockets.length, 64, async (i) => {
+        const socket = await openTestSocket(wsUrl(server.url));
+        socket.send({ type: 'hello', token: devices[sockets.length + i]!.token });
+        await socket.next((m) => m.type === 'ready', 30_000);
+        return socket;
+      });
+      sockets.push(...fresh);
+      await sleep(1000);
+      const memoryPerDeviceKiB = Math.round(((rssKiB(server.pid) - baseRss) / count) * 10) / 10;
+      log(
+        `${store}: ${options.revocationsPerSecond} revocations/s for ${options.revocationSeconds} s to ${count} devices`,
+      );
+      const measured = await measureDelivery(server, owner.token, sockets, options);
+      delivery.push({ devices: count, ...measured, memoryPerDeviceKiB });
+    }
+    for (const socket of sockets) socket.close();
+    return { store, poll, delivery };
+  } finally {
+    await server.stop();
+    if (store === 'redis') {
+      const client = await connectRedis();
+      await deletePrefix(client, prefix);
+      await client.close();
+    }
+  }
+}
+
+export async function runServerBench(options: ServerBenchOptions) {
+  log('floor: bare Hono route');
+  const bareHttp = await floorHttp(options);
+  log('floor: Redis round trip (PING)');
+  const redisRtt = await floorRedis();
+  const stores: StoreFigures[] = [];
+  for (const store of options.stores) stores.push(await benchStore(store, options));
+  return {
+    floors: { bareHttp, redisRttMs: redisRtt },
+    stores: stores.map((figures) => ({
+      ...figures,
+      pollRatioToBareHttp: ratio(figures.poll.requestsPerSecond, bareHttp.requestsPerSecond),
+      delivery: figures.delivery.map((d) => ({
+        ...d,
+        p50RatioToRedisRtt: ratio(d.latencyMs.p50, redisRtt.p50),
+      })),
+    })),
+  };
+}

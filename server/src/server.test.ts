@@ -1,0 +1,52 @@
+import { Writable } from 'node:stream';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createLogger } from './logger.js';
+import { startServer, type RunningServer } from './server.js';
+import { createTestContext, type TestContext } from './test-support.js';
+import { SECURITY_HEADERS } from './transport.js';
+
+let t: TestContext;
+let server: RunningServer;
+let lines: Record<string, unknown>[];
+
+beforeEach(async () => {
+  lines = [];
+  const destination = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      for (const line of chunk.toString().split('\n').filter(Boolean))
+        lines.push(JSON.parse(line) as Record<string, unknown>);
+      done();
+    },
+  });
+  t = await createTestContext({ logger: createLogger({ level: 'debug', destination }) });
+  server = await startServer(t.deps, { port: 0, host: '127.0.0.1' });
+});
+afterEach(async () => {
+  await server.close();
+  await t.dispose();
+});
+
+describe('the listening server', () => {
+  it('stamps every response with the security headers and a request id that its log line carries', async () => {
+    const response = await fetch(`${server.url}/v1/device/me`);
+    expect(response.status).toBe(401);
+    for (const [name, value] of SECURITY_HEADERS) expect(response.headers.get(name)).toBe(value);
+    const id = response.headers.get('x-request-id');
+    expect(id).toMatch(/^[0-9a-f-]{36}$/);
+    await expect
+      .poll(() => lines.find((line) => line.requestId === id))
+      .toMatchObject({ path: '/v1/device/me', status: 401 });
+    const other = await fetch(`${server.url}/healthz`);
+    expect(other.headers.get('x-request-id')).not.toBe(id);
+  });
+
+  it('reads the bearer token from the Node request and never logs it', async () => {
+    const { token } = await t.enroll('ANA-0001');
+    const response = await fetch(`${server.url}/v1/device/me`, { headers: { authorization: `Bearer ${token}` } });
+    expect(response.status).toBe(200);
+    await fetch(`${server.url}/v1/device/me`, { headers: { authorization: `Bearer ${token}x` } });
+    await expect.poll(() => lines.filter((line) => line.path === '/v1/device/me').length).toBe(2);
+    const secret = token.split('.')[3]!;
+    expect(JSON.stringify(lines)).not.toContain(secret);
+  });
+});
