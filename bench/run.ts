@@ -11,6 +11,7 @@ const { values } = parseArgs({
     devices: { type: 'string', default: '1000,10000' },
     'poll-seconds': { type: 'string', default: '10' },
     'poll-connections': { type: 'string', default: '32' },
+    'poll-runs': { type: 'string', default: '3' },
     rate: { type: 'string', default: '100' },
     'revocation-seconds': { type: 'string', default: '10' },
     out: { type: 'string', default: 'bench/results' },
@@ -41,6 +42,7 @@ const server = await runServerBench({
   deviceCounts: values.devices.split(',').map((n) => positive('devices', n)),
   pollSeconds: positive('poll-seconds', values['poll-seconds']),
   pollConnections: positive('poll-connections', values['poll-connections']),
+  pollRuns: positive('poll-runs', values['poll-runs']),
   revocationsPerSecond: positive('rate', values.rate),
   revocationSeconds: positive('revocation-seconds', values['revocation-seconds']),
 });

@@ -10,7 +10,7 @@ import { openTestSocket, type TestSocket } from '@universal-logout/server/testin
 import { call, enroll, wsUrl } from '../test/support/http.js';
 import { fixtureFile, startServerProcess, type ServerProcess } from '../test/support/processes.js';
 import { connectRedis, deletePrefix, REDIS_URL, testPrefix } from '../test/support/redis.js';
-import { load, type LoadResult } from './lib/load.js';
+import { loadMedian, type LoadResult } from './lib/load.js';
 import { rssKiB } from './lib/rss.js';
 import { ratio, summarize, type Summary } from './lib/stats.js';
 
@@ -19,6 +19,7 @@ export interface ServerBenchOptions {
   deviceCounts: number[];
   pollSeconds: number;
   pollConnections: number;
+  pollRuns: number;
   revocationsPerSecond: number;
   revocationSeconds: number;
 }
@@ -77,10 +78,11 @@ async function floorHttp(options: ServerBenchOptions): Promise<LoadResult> {
     child.stdout.once('data', (chunk: Buffer) => resolve((JSON.parse(chunk.toString()) as { port: number }).port)),
   );
   try {
-    return await load({
+    return await loadMedian({
       url: `http://127.0.0.1:${port}/bare`,
       connections: options.pollConnections,
       seconds: options.pollSeconds,
+      runs: options.pollRuns,
     });
   } finally {
     child.kill('SIGTERM');
@@ -169,11 +171,12 @@ async function benchStore(store: 'embedded' | 'redis', options: ServerBenchOptio
 
     const first = await call(server.url, '/v1/device/revocations', { token: devices[0]!.token });
     log(`${store}: device poll, nothing new`);
-    const poll = await load({
+    const poll = await loadMedian({
       url: `${server.url}/v1/device/revocations?after=${String(first.body.cursor)}`,
       headers: { authorization: `Bearer ${devices[0]!.token}` },
       connections: options.pollConnections,
       seconds: options.pollSeconds,
+      runs: options.pollRuns,
     });
 
     const delivery: StoreFigures['delivery'] = [];

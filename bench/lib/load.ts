@@ -2,6 +2,8 @@ import autocannon from 'autocannon';
 
 export interface LoadResult {
   requestsPerSecond: number;
+  /** Every run's req/s; `requestsPerSecond` and the latencies are the median run's. */
+  runs?: number[];
   latencyMs: { p50: number; p90: number; p99: number };
   total: number;
   non2xx: number;
@@ -28,4 +30,13 @@ export async function load(options: {
     non2xx: result.non2xx,
     errors: result.errors,
   };
+}
+
+/** Several runs, reported by the median run: one run on a shared 2-core machine varies ±30%. */
+export async function loadMedian(options: Parameters<typeof load>[0] & { runs: number }): Promise<LoadResult> {
+  const results: LoadResult[] = [];
+  for (let i = 0; i < options.runs; i++) results.push(await load(options));
+  const sorted = [...results].sort((a, b) => a.requestsPerSecond - b.requestsPerSecond);
+  const median = sorted[Math.floor(sorted.length / 2)]!;
+  return { ...median, runs: results.map((r) => r.requestsPerSecond) };
 }

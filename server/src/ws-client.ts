@@ -1,5 +1,6 @@
-import WebSocket, { type RawData } from 'ws';
+import WebSocket from 'ws';
 import type { WsServerMessage } from '@universal-logout/shared';
+import { wsText } from './ws-text.js';
 
 /** A device-channel client for tests and benchmarks: collects messages, awaits the ones it wants. */
 export interface TestSocket {
@@ -17,7 +18,7 @@ export async function openTestSocket(url: string): Promise<TestSocket> {
   let consumed = 0;
   const waiters = new Set<() => void>();
   socket.on('message', (data) => {
-    messages.push(JSON.parse(text(data)) as WsServerMessage);
+    messages.push(JSON.parse(wsText(data)) as WsServerMessage);
     for (const wake of waiters) wake();
   });
   const closed = new Promise<{ code: number; reason: string }>((resolve) => {
@@ -65,9 +66,4 @@ export async function openTestSocket(url: string): Promise<TestSocket> {
       });
     },
   };
-}
-
-function text(data: RawData): string {
-  if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
-  return Buffer.from(data instanceof ArrayBuffer ? new Uint8Array(data) : data).toString('utf8');
 }

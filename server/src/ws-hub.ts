@@ -1,15 +1,21 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+import { WebSocketServer, type WebSocket } from 'ws';
 import { AppError, compareCursor, WS_CLOSE, WsClientMessage, type WsServerMessage } from '@universal-logout/shared';
 import { authenticateToken } from './auth.js';
 import type { BusMessage } from './bus.js';
 import type { Deps } from './env.js';
 import type { DeviceSession } from './store/types.js';
+import { wsText } from './ws-text.js';
 
 export const WS_PATH = '/v1/device/ws';
 export const HELLO_TIMEOUT_MS = 5_000;
 export const PING_EVERY_MS = 20_000;
+/**
+ * Pings go out in slots spread over the interval: pinging 10,000 sockets in one loop stalls the
+ * event loop (and every revocation behind it) for tens of milliseconds.
+ */
+const PING_SLOTS = 20;
 
 interface Connection {
   socket: WebSocket;
@@ -18,6 +24,7 @@ interface Connection {
   /** While the backlog is replayed, live messages wait here so that order holds. */
   buffer: BusMessage[] | null;
   alive: boolean;
+  slot: number;
 }
 
 export interface DeviceHub {
@@ -36,6 +43,9 @@ export function createDeviceHub(
 ): DeviceHub {
   const server = new WebSocketServer({ noServer: true, maxPayload: 4096 });
   const byUser = new Map<string, Set<Connection>>();
+  const slots = Array.from({ length: PING_SLOTS }, () => new Set<Connection>());
+  let nextSlot = 0;
+  let tickSlot = 0;
   const userKey = (workspaceId: string, userId: string) => `${workspaceId}\u0000${userId}`;
 
   const send = (socket: WebSocket, message: WsServerMessage) => {
@@ -84,9 +94,9 @@ export function createDeviceHub(
     }
   });
 
-  const pinger = setInterval(() => {
-    for (const connections of byUser.values()) {
-      for (const connection of connections) {
+  const pinger = setInterval(
+    () => {
+      for (const connection of slots[tickSlot] ?? []) {
         if (!connection.alive) {
           connection.socket.terminate();
           continue;
@@ -95,8 +105,10 @@ export function createDeviceHub(
         connection.socket.ping();
         send(connection.socket, { type: 'ping' });
       }
-    }
-  }, options.pingEveryMs ?? PING_EVERY_MS);
+      tickSlot = (tickSlot + 1) % PING_SLOTS;
+    },
+    (options.pingEveryMs ?? PING_EVERY_MS) / PING_SLOTS,
+  );
   pinger.unref();
 
   async function authenticate(socket: WebSocket, raw: string): Promise<void> {
@@ -124,19 +136,22 @@ export function createDeviceHub(
       cursor: after === undefined || compareCursor(after, device.baseline) < 0 ? device.baseline : after,
       buffer: [],
       alive: true,
+      slot: nextSlot++ % PING_SLOTS,
     };
     const key = userKey(device.workspaceId, device.userId);
     let connections = byUser.get(key);
     if (!connections) byUser.set(key, (connections = new Set()));
     connections.add(connection);
+    slots[connection.slot]?.add(connection);
     socket.on('close', () => {
+      slots[connection.slot]?.delete(connection);
       connections.delete(connection);
       if (connections.size === 0) byUser.delete(key);
     });
     socket.on('pong', () => (connection.alive = true));
     socket.on('message', (data) => {
       connection.alive = true;
-      const message = WsClientMessage.safeParse(safeJson(rawText(data)));
+      const message = WsClientMessage.safeParse(safeJson(wsText(data)));
       if (!message.success) socket.close(WS_CLOSE.invalidMessage, 'invalid message');
     });
     await catchUp(connection);
@@ -151,7 +166,7 @@ export function createDeviceHub(
     socket.on('error', (error) => logger.debug({ err: error }, 'device socket error'));
     socket.once('message', (data) => {
       clearTimeout(timer);
-      authenticate(socket, rawText(data)).catch((error: unknown) => {
+      authenticate(socket, wsText(data)).catch((error: unknown) => {
         logger.warn({ err: error }, 'device socket setup failed');
         socket.close(1011, 'server error');
       });
@@ -184,9 +199,4 @@ function safeJson(text: string): unknown {
   } catch {
     return null;
   }
-}
-
-function rawText(data: RawData): string {
-  if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
-  return Buffer.from(data instanceof ArrayBuffer ? new Uint8Array(data) : data).toString('utf8');
 }

@@ -8,18 +8,21 @@ import { join } from 'node:path';
  * a burst of writes costs one sync, not one each.
  */
 export interface AppendLog {
-  /** Every record persisted so far, in order. A torn last line (crash mid-write) is dropped. */
-  readonly records: unknown[];
   append(record: unknown): Promise<void>;
   close(): Promise<void>;
 }
 
-export async function openAppendLog(dir: string, name = 'store.log'): Promise<AppendLog> {
+/**
+ * Opens the log for appending and hands back every record persisted so far, in order, once: the
+ * caller replays them and the log keeps none in memory. A torn last line (a crash mid-write,
+ * never acknowledged) is dropped from the file.
+ */
+export async function openAppendLog(dir: string, name = 'store.log'): Promise<{ log: AppendLog; records: unknown[] }> {
   mkdirSync(dir, { recursive: true });
   const path = join(dir, name);
   const records = existsSync(path) ? readRecords(path) : [];
   const handle = await open(path, 'a');
-  return createWriter(handle, records);
+  return { log: createWriter(handle), records };
 }
 
 function readRecords(path: string): unknown[] {
@@ -40,7 +43,7 @@ function readRecords(path: string): unknown[] {
   return records;
 }
 
-function createWriter(handle: FileHandle, records: unknown[]): AppendLog {
+function createWriter(handle: FileHandle): AppendLog {
   let queue: { line: string; done: (error?: unknown) => void }[] = [];
   let flushing: Promise<void> | null = null;
   let failure: unknown = null;
@@ -65,7 +68,6 @@ function createWriter(handle: FileHandle, records: unknown[]): AppendLog {
   }
 
   return {
-    records,
     append(record) {
       if (closed) return Promise.reject(new Error('append log is closed'));
       if (failure) return Promise.reject(toError(failure));

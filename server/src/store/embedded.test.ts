@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createEmbeddedStore } from './embedded.js';
 import { runStoreContract, userInput } from './store-contract.js';
+import type { RevokeInput } from './types.js';
 
 runStoreContract('embedded', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'ul-store-'));
@@ -17,6 +18,18 @@ runStoreContract('embedded', async () => {
   };
 });
 
+const oktaRevoke: RevokeInput = {
+  workspaceId: 'acme',
+  userId: 'u-a',
+  trigger: 'okta',
+  actor: 'okta',
+  reason: 'r',
+  origins: [],
+  idempotencyKey: 'okta:jti',
+  id: 'rev-1',
+  at: 1e12 + 5,
+};
+
 describe('embedded store persistence', () => {
   it('loses nothing across a restart', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'ul-store-'));
@@ -25,33 +38,13 @@ describe('embedded store persistence', () => {
     await first.upsertUser(userInput('acme', 'u-a'));
     await first.putEnrollmentCode({ codeHash: 'c', workspaceId: 'acme', userId: 'u-a', expiresAt: 2e12 });
     await first.enroll({ codeHash: 'c', now: 1e12, deviceId: 'd1', deviceName: 'x', tokenHash: 't' });
-    const { revocation } = await first.revoke({
-      workspaceId: 'acme',
-      userId: 'u-a',
-      trigger: 'okta',
-      actor: 'okta',
-      reason: 'r',
-      origins: [],
-      idempotencyKey: 'okta:jti',
-      id: 'rev-1',
-      at: 1e12 + 5,
-    });
+    const { revocation } = await first.revoke(oktaRevoke);
     // No close: a crash right after the acknowledgement.
     const second = await createEmbeddedStore({ dataDir: dir });
     expect(await second.getRevocation('acme', 'rev-1')).toEqual(revocation);
     expect((await second.getDeviceSession('acme', 'd1'))?.device.state).toBe('revoked');
     expect((await second.getUser('acme', 'u-a'))?.sessionEpoch).toBe(1);
-    const retried = await second.revoke({
-      workspaceId: 'acme',
-      userId: 'u-a',
-      trigger: 'okta',
-      actor: 'okta',
-      reason: 'r',
-      origins: [],
-      idempotencyKey: 'okta:jti',
-      id: 'rev-2',
-      at: 1e12 + 6,
-    });
+    const retried = await second.revoke({ ...oktaRevoke, id: 'rev-2', at: 1e12 + 6 });
     expect(retried).toEqual({ revocation, created: false });
     // A used code stays used after restart, even when the workspace file offers it again.
     expect(

@@ -1,5 +1,5 @@
 import { AppError, compareCursor, START_CURSOR, type AuditEntry } from '@universal-logout/shared';
-import { openAppendLog, type AppendLog } from './append-log.js';
+import { openAppendLog } from './append-log.js';
 import {
   buildRevocationSideEntries,
   IDEMPOTENCY_TTL_MS,
@@ -179,9 +179,9 @@ const clone = <T>(value: T): T => structuredClone(value);
  * synced before the call resolves, replayed at start. One server process per data directory.
  */
 export async function createEmbeddedStore(options: { dataDir: string }): Promise<Store> {
-  const log: AppendLog = await openAppendLog(options.dataDir);
+  const { log, records } = await openAppendLog(options.dataDir);
   const state = new State();
-  for (const record of log.records) state.apply(record as LogRecord);
+  for (const record of records) state.apply(record as LogRecord);
   let failure: unknown = null;
 
   async function commit(record: LogRecord): Promise<void> {
