@@ -7,6 +7,7 @@ import { createRouter } from './router.js';
 import { adminRoutes } from './routes/admin.js';
 import { deviceRoutes } from './routes/device.js';
 import { healthRoutes } from './routes/health.js';
+import { oktaRoutes } from './routes/okta.js';
 import { requestIdOf } from './transport.js';
 
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -52,6 +53,7 @@ export function createApp(deps: Deps): CreatedApp {
   app.route('/', healthRoutes(deps));
   app.route('/v1/device', deviceRoutes(deps, services));
   app.route('/v1/admin', adminRoutes(deps, services));
+  app.route('/okta', oktaRoutes(deps, services));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'deviceToken', {
     type: 'http',

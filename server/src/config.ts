@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { Id, Origin, Role, SessionBundle, UserStatus, WorkspaceId } from '@universal-logout/shared';
+import { Id, OktaSettings, Origin, Role, SessionBundle, UserStatus, WorkspaceId } from '@universal-logout/shared';
 import { describeIssues } from './http-errors.js';
 
 /** A configuration problem: start-up stops with this message, which names the field. */
@@ -52,12 +52,6 @@ export function loadEnv(env: Record<string, string | undefined>): ServerConfig {
 }
 
 // ---- the workspace file -------------------------------------------------------------------------
-
-const OktaSettings = z.strictObject({
-  issuer: z.url(),
-  appInstanceId: z.string().min(1),
-  jwksUri: z.url().optional(),
-});
 
 const ConfigApp = z.strictObject({
   id: Id,

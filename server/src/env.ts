@@ -15,6 +15,8 @@ export interface Deps {
   logger: Logger;
   /** Public base URL of this server, without a trailing slash. */
   publicUrl: string;
+  /** How soon an unknown `kid` may trigger another fetch of an IdP's JWKS (default 30 s). */
+  jwksCooldownMs?: number;
 }
 
 export interface AppEnv {

@@ -2,3 +2,4 @@
 export { runStoreContract, userInput, type StoreHarness } from './store/store-contract.js';
 export { createTestContext, FIXTURE, manualClock, type TestContext } from './test-support.js';
 export { openTestSocket, type TestSocket } from './ws-client.js';
+export { startFakeOkta, type FakeOkta } from './okta/fake-okta.js';

@@ -247,3 +247,16 @@ export const Notification = z.object({
 export type Notification = z.infer<typeof Notification>;
 
 export const EnrollmentCodeResponse = z.object({ code: z.string(), expiresAt: z.string() });
+
+// ---- identity providers ---------------------------------------------------------------------------
+
+/** A workspace's Okta org for Global Token Revocation. */
+export const OktaSettings = z.strictObject({
+  /** The org URL (or custom domain) that issues the app's tokens: the JWT `iss`. */
+  issuer: z.url().refine((value) => !value.endsWith('/'), 'must not end with "/"'),
+  /** The app's OIDC client_id or SAML app instance id: the JWT `sub`. */
+  appInstanceId: z.string().trim().min(1).max(200),
+  /** Defaults to `<issuer>/oauth2/v1/keys`. */
+  jwksUri: z.url().optional(),
+});
+export type OktaSettings = z.infer<typeof OktaSettings>;

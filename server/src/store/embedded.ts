@@ -35,6 +35,7 @@ type LogRecord =
       at: string;
     }
   | { op: 'audit'; workspaceId: string; entry: AuditEntry }
+  | { op: 'claim'; workspaceId: string; key: string; fingerprint: string; expiresAt: number }
   | { op: 'notifications-read'; workspaceId: string; adminId: string; upTo: string };
 
 const key = (a: string, b: string) => `${a}\u0000${b}`;
@@ -66,6 +67,7 @@ class State {
   audit = new Map<string, AuditEntry[]>();
   notifications = new Map<string, NotificationRecord[]>();
   notificationsRead = new Map<string, string>();
+  claims = new Map<string, { fingerprint: string; expiresAt: number }>();
   lastCursor = START_CURSOR;
 
   apply(record: LogRecord): void {
@@ -144,6 +146,12 @@ class State {
         return;
       case 'notifications-read':
         this.notificationsRead.set(key(record.workspaceId, record.adminId), record.upTo);
+        return;
+      case 'claim':
+        this.claims.set(key(record.workspaceId, record.key), {
+          fingerprint: record.fingerprint,
+          expiresAt: record.expiresAt,
+        });
         return;
     }
   }
@@ -356,6 +364,16 @@ export async function createEmbeddedStore(options: { dataDir: string }): Promise
     },
     listDeliveries: (workspaceId, revocationId) =>
       Promise.resolve(clone([...(state.deliveries.get(key(workspaceId, revocationId))?.values() ?? [])])),
+
+    async claimOnce(workspaceId, claimKey, fingerprint, ttlMs, now) {
+      const existing = state.claims.get(key(workspaceId, claimKey));
+      if (existing && existing.expiresAt > now) return existing.fingerprint;
+      if (state.claims.size > 100_000) {
+        for (const [k, claim] of state.claims) if (claim.expiresAt <= now) state.claims.delete(k);
+      }
+      await commit({ op: 'claim', workspaceId, key: claimKey, fingerprint, expiresAt: now + ttlMs });
+      return null;
+    },
 
     async appendAudit(workspaceId, entry: AuditInput) {
       const full: AuditEntry = { ...entry, id: state.mintCursor(Date.parse(entry.at)) };

@@ -25,6 +25,7 @@ export function redisKeys(prefix: string) {
     idempotency: (w: string, k: string) => `${ws(w)}idem:${k}`,
     deliveries: (w: string, revocationId: string) => `${ws(w)}deliveries:${revocationId}`,
     audit: (w: string) => `${ws(w)}audit`,
+    claim: (w: string, k: string) => `${ws(w)}claim:${k}`,
     notifications: (w: string) => `${ws(w)}notifications`,
     notificationsRead: (w: string) => `${ws(w)}notifications-read`,
     channel: () => `${prefix}revocations`,

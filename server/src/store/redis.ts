@@ -358,6 +358,15 @@ export function createRedisStore({ client, prefix }: RedisStoreOptions): Store {
       return Object.values(all).map((doc) => parseJson(DeliveryRecord, doc));
     },
 
+    async claimOnce(workspaceId, claimKey, fingerprint, ttlMs) {
+      const key = k.claim(workspaceId, claimKey);
+      const claimed = await client.set(key, fingerprint, {
+        condition: 'NX',
+        expiration: { type: 'PX', value: ttlMs },
+      });
+      return claimed === 'OK' ? null : ((await client.get(key)) ?? null);
+    },
+
     async appendAudit(workspaceId, entry) {
       const record = AuditRecord.parse(entry);
       const id = await client.xAdd(k.audit(workspaceId), '*', { e: JSON.stringify(record) });

@@ -325,6 +325,16 @@ export function runStoreContract(name: string, open: () => Promise<StoreHarness>
       expect((await store.listNotifications(ws, 'admin-1', 10)).map((n) => n.read)).toEqual([true, true]);
     });
 
+    it('claims a key once, remembering its fingerprint until it expires', async () => {
+      expect(await store.claimOnce(ws, 'okta:jti-1', 'subject-a', 60_000, now)).toBeNull();
+      expect(await store.claimOnce(ws, 'okta:jti-1', 'subject-b', 60_000, now + 1)).toBe('subject-a');
+      expect(await store.claimOnce(unique('ws'), 'okta:jti-1', 'subject-c', 60_000, now + 1)).toBeNull();
+      const results = await Promise.all(
+        ['x', 'y', 'z'].map((fingerprint) => store.claimOnce(ws, 'okta:jti-2', fingerprint, 60_000, now)),
+      );
+      expect(results.filter((result) => result === null)).toHaveLength(1);
+    });
+
     it('answers ping while healthy', async () => {
       await expect(store.ping()).resolves.toBeUndefined();
     });

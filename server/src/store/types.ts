@@ -191,6 +191,12 @@ export interface Store {
   ): Promise<void>;
   listDeliveries(workspaceId: string, revocationId: string): Promise<Delivery[]>;
 
+  /**
+   * Remembers `key` with `fingerprint` for `ttlMs`, once: null when this call claimed it, else the
+   * fingerprint it was first claimed with. Replay protection for IdP token ids (`jti`).
+   */
+  claimOnce(workspaceId: string, key: string, fingerprint: string, ttlMs: number, now: number): Promise<string | null>;
+
   appendAudit(workspaceId: string, entry: AuditInput): Promise<AuditEntry>;
   /** Newest first, strictly older than `after` when given. */
   listAudit(workspaceId: string, options: { after?: string | undefined; limit: number }): Promise<Page<AuditEntry>>;
