@@ -306,3 +306,40 @@ describe('POST /v1/admin/users/{id}/enrollment-codes', () => {
     expect(await errorCode(response)).toBe('ERR_USER_DEACTIVATED');
   });
 });
+
+describe('PUT /v1/admin/idp/okta', () => {
+  const settings = { issuer: 'https://acme.okta.com', appInstanceId: '0oa1abc' };
+
+  it('lets an owner or super admin set the Okta org, audited', async () => {
+    for (const role of ['owner', 'super_admin'] as const) {
+      const response = await t.request('/v1/admin/idp/okta', { token: tokens[role], method: 'PUT', body: settings });
+      expect(response.status).toBe(200);
+      expect(await response.json()).toEqual({
+        okta: settings,
+        endpoint: 'http://localhost:8787/okta/acme/global-token-revocation',
+      });
+    }
+    expect((await t.store.getWorkspace('acme'))?.settings.okta).toEqual(settings);
+    const read = await json(await t.request('/v1/admin/idp/okta', { token: tokens.owner }));
+    expect(read.okta).toEqual(settings);
+    const audit = await json(await t.request('/v1/admin/audit', { token: tokens.owner }));
+    expect((audit.entries as { action: string }[]).filter((e) => e.action === 'idp.okta.updated')).toHaveLength(2);
+  });
+
+  it.each(['admin', 'member'] as const)('refuses an %s', async (role) => {
+    const response = await t.request('/v1/admin/idp/okta', { token: tokens[role], method: 'PUT', body: settings });
+    expect(response.status).toBe(403);
+    expect((await t.store.getWorkspace('acme'))?.settings.okta).toBeUndefined();
+  });
+
+  it.each([
+    [{ issuer: 'not a url', appInstanceId: 'x' }, 'body.issuer'],
+    [{ issuer: 'https://acme.okta.com/', appInstanceId: 'x' }, 'body.issuer'],
+    [{ issuer: 'https://acme.okta.com' }, 'body.appInstanceId'],
+    [{ ...settings, secret: 'x' }, 'unknown field "secret"'],
+  ])('validates %j', async (body, field) => {
+    const response = await t.request('/v1/admin/idp/okta', { token: tokens.owner, method: 'PUT', body });
+    expect(response.status).toBe(400);
+    expect((await json(response)).error).toMatchObject({ message: expect.stringContaining(field) as unknown });
+  });
+});
