@@ -8,6 +8,7 @@ import { adminRoutes } from './routes/admin.js';
 import { deviceRoutes } from './routes/device.js';
 import { healthRoutes } from './routes/health.js';
 import { oktaRoutes } from './routes/okta.js';
+import { scimRoutes } from './routes/scim.js';
 import { requestIdOf } from './transport.js';
 
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -54,6 +55,7 @@ export function createApp(deps: Deps): CreatedApp {
   app.route('/v1/device', deviceRoutes(deps, services));
   app.route('/v1/admin', adminRoutes(deps, services));
   app.route('/okta', oktaRoutes(deps, services));
+  app.route('/scim', scimRoutes(deps, services));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'deviceToken', {
     type: 'http',

@@ -1,5 +1,6 @@
 import type { ConfigWorkspace, WorkspaceFile } from './config.js';
-import { hashEnrollmentCode, sha256 } from './crypto.js';
+import { hashEnrollmentCode } from './crypto.js';
+import { scimTokenHash } from './routes/scim.js';
 import type { Clock } from './env.js';
 import type { Store } from './store/types.js';
 
@@ -14,7 +15,7 @@ export async function applyWorkspaceFile(store: Store, file: WorkspaceFile, cloc
 async function applyWorkspace(store: Store, ws: ConfigWorkspace, clock: Clock): Promise<void> {
   const settings: Record<string, unknown> = {};
   if (ws.okta) settings.okta = ws.okta;
-  if (ws.scim) settings.scim = { tokenHash: sha256(`scim:${ws.scim.token}`) };
+  if (ws.scim) settings.scim = { tokenHash: scimTokenHash(ws.scim.token) };
   if (ws.ssf) settings.ssf = ws.ssf;
   if (ws.oidc) settings.oidc = ws.oidc;
   await store.upsertWorkspace({ id: ws.id, name: ws.name, settings });
@@ -35,6 +36,8 @@ async function applyUser(store: Store, workspaceId: string, user: ConfigWorkspac
     email: user.email,
     userName: user.userName ?? user.email,
     name: user.name,
+    givenName: null,
+    familyName: null,
     role: user.role,
     status: user.status,
     externalId: user.oktaUserId ?? null,

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import type { Context } from 'hono';
 
 /**
  * Headers every response carries, the set `hono/secure-headers` sends by default. They are set on
@@ -37,17 +36,23 @@ export function installTransportHeaders(server: Server): void {
 }
 
 /** The Node request behind a Hono context, when there is one (not under `app.request()`). */
-function incoming(c: Context): TaggedRequest | undefined {
+/** The part of a Hono context these helpers read, whatever its route and input types. */
+interface ContextLike {
+  env: unknown;
+  req: { header(name: string): string | undefined };
+}
+
+function incoming(c: Pick<ContextLike, 'env'>): TaggedRequest | undefined {
   const env: unknown = c.env;
   if (typeof env !== 'object' || env === null || !('incoming' in env)) return undefined;
   return env.incoming as TaggedRequest;
 }
 
 /** The id stamped by `installTransportHeaders`, or a fresh one where no Node server ran. */
-export const requestIdOf = (c: Context): string => incoming(c)?.requestId ?? randomUUID();
+export const requestIdOf = (c: Pick<ContextLike, 'env'>): string => incoming(c)?.requestId ?? randomUUID();
 
 /** A request header read from Node's parsed headers, without building a fetch `Headers`. */
-export function headerOf(c: Context, name: 'authorization'): string | undefined {
+export function headerOf(c: ContextLike, name: 'authorization'): string | undefined {
   const node = incoming(c);
   return node ? node.headers[name] : c.req.header(name);
 }

@@ -27,6 +27,8 @@ const UserRecord = z.object({
   email: z.string(),
   userName: z.string(),
   name: z.string(),
+  givenName: z.string().nullable().default(null),
+  familyName: z.string().nullable().default(null),
   role: Role,
   status: UserStatus,
   externalId: z.string().nullable(),

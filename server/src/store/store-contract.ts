@@ -18,6 +18,8 @@ export function userInput(workspaceId: string, id: string, overrides: Partial<Us
     email: `${id}@example.test`,
     userName: `${id}@example.test`,
     name: id,
+    givenName: null,
+    familyName: null,
     role: 'member',
     status: 'active',
     externalId: null,

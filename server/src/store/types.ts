@@ -23,6 +23,9 @@ export interface UserInput {
   email: string;
   userName: string;
   name: string;
+  /** Kept as provisioned (SCIM `name`), so a provisioning client reads back what it wrote. */
+  givenName: string | null;
+  familyName: string | null;
   role: Role;
   status: UserStatus;
   externalId: string | null;
