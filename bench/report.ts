@@ -1,16 +1,54 @@
+import type { runGtrBench } from './gtr.js';
 import type { runServerBench } from './server.js';
 
-type ServerResult = Awaited<ReturnType<typeof runServerBench>> & {
+interface Machine {
   machine: { date: string; node: string; cpus: string; memoryGiB: number; command: string };
-};
+}
+type ServerResult = Awaited<ReturnType<typeof runServerBench>> & Machine;
+type GtrResult = Awaited<ReturnType<typeof runGtrBench>> & Machine;
+
+const header = (title: string, r: Machine) => [
+  `# ${title}`,
+  '',
+  `${r.machine.date} · Node ${r.machine.node} · ${r.machine.cpus} · ${r.machine.memoryGiB} GiB · \`${r.machine.command}\``,
+  '',
+];
+
+export function gtrMarkdown(r: GtrResult): string {
+  const f = r.floors.rs256VerificationsPerSecond;
+  return [
+    ...header('Okta Global Token Revocation benchmark results', r),
+    'Real RS256 tokens from a local JWKS, a fresh `jti` each, 1,000 users, every call a logout (204).',
+    '',
+    '## Floor (same run)',
+    '',
+    `RS256 verifications with jose in one process: ${f.sequential}/s one at a time, ${f.concurrent64}/s 64 at a time.`,
+    '',
+    '## Throughput (closed loop, 32 connections)',
+    '',
+    '| store | requests | req/s | ratio to verify (1 at a time) | ratio to verify (64 at a time) | p50 ms | p99 ms | non-2xx |',
+    '|---|---|---|---|---|---|---|---|',
+    ...r.stores.map(
+      (s) =>
+        `| ${s.store} | ${s.throughput.total} | ${s.throughput.requestsPerSecond} | ${s.throughputRatioToVerifySequential} | ${s.throughputRatioToVerifyConcurrent} | ${s.throughput.latencyMs.p50} | ${s.throughput.latencyMs.p99} | ${s.throughput.non2xx} |`,
+    ),
+    '',
+    '## Latency at a fixed rate',
+    '',
+    '| store | requests | target rate | achieved req/s | p50 ms | p90 ms | p99 ms | max ms | non-2xx |',
+    '|---|---|---|---|---|---|---|---|---|',
+    ...r.stores.map(
+      (s) =>
+        `| ${s.store} | ${s.paced.total} | ${r.rate}/s | ${s.paced.requestsPerSecond} | ${s.paced.latencyMs.p50} | ${s.paced.latencyMs.p90} | ${s.paced.latencyMs.p99} | ${s.paced.latencyMs.max} | ${s.paced.non2xx} |`,
+    ),
+    '',
+  ].join('\n');
+}
 
 /** The figures as the Markdown tables docs/performance.md quotes. */
 export function serverMarkdown(r: ServerResult): string {
   const lines = [
-    `# Server benchmark results`,
-    '',
-    `${r.machine.date} · Node ${r.machine.node} · ${r.machine.cpus} · ${r.machine.memoryGiB} GiB · \`${r.machine.command}\``,
-    '',
+    ...header('Server benchmark results', r),
     '## Floors (same run)',
     '',
     '| floor | figure |',

@@ -2,8 +2,9 @@
 import { writeFile } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
+import { runGtrBench } from './gtr.js';
+import { gtrMarkdown, serverMarkdown } from './report.js';
 import { runServerBench } from './server.js';
-import { serverMarkdown } from './report.js';
 
 const { values } = parseArgs({
   options: {
@@ -15,6 +16,10 @@ const { values } = parseArgs({
     rate: { type: 'string', default: '100' },
     'revocation-seconds': { type: 'string', default: '10' },
     out: { type: 'string', default: 'bench/results' },
+    parts: { type: 'string', default: 'server,gtr' },
+    'gtr-requests': { type: 'string', default: '20000' },
+    'gtr-rate': { type: 'string', default: '1000' },
+    'gtr-rate-requests': { type: 'string', default: '10000' },
   },
 });
 
@@ -37,17 +42,36 @@ const machine = {
   command: `pnpm bench ${process.argv.slice(2).join(' ')}`.trim(),
 };
 
-const server = await runServerBench({
-  stores,
-  deviceCounts: values.devices.split(',').map((n) => positive('devices', n)),
-  pollSeconds: positive('poll-seconds', values['poll-seconds']),
-  pollConnections: positive('poll-connections', values['poll-connections']),
-  pollRuns: positive('poll-runs', values['poll-runs']),
-  revocationsPerSecond: positive('rate', values.rate),
-  revocationSeconds: positive('revocation-seconds', values['revocation-seconds']),
-});
-const result = { machine, ...server };
-await writeFile(`${values.out}/server.json`, `${JSON.stringify(result, null, 2)}\n`);
-const markdown = serverMarkdown(result);
-await writeFile(`${values.out}/server.md`, markdown);
-process.stdout.write(`\n${markdown}`);
+const parts = new Set(values.parts.split(','));
+for (const part of parts) if (part !== 'server' && part !== 'gtr') throw new Error(`--parts: unknown part ${part}`);
+
+if (parts.has('server')) {
+  const server = await runServerBench({
+    stores,
+    deviceCounts: values.devices.split(',').map((n) => positive('devices', n)),
+    pollSeconds: positive('poll-seconds', values['poll-seconds']),
+    pollConnections: positive('poll-connections', values['poll-connections']),
+    pollRuns: positive('poll-runs', values['poll-runs']),
+    revocationsPerSecond: positive('rate', values.rate),
+    revocationSeconds: positive('revocation-seconds', values['revocation-seconds']),
+  });
+  const result = { machine, ...server };
+  await writeFile(`${values.out}/server.json`, `${JSON.stringify(result, null, 2)}\n`);
+  const markdown = serverMarkdown(result);
+  await writeFile(`${values.out}/server.md`, markdown);
+  process.stdout.write(`\n${markdown}`);
+}
+
+if (parts.has('gtr')) {
+  const gtr = await runGtrBench({
+    stores,
+    throughputRequests: positive('gtr-requests', values['gtr-requests']),
+    rate: positive('gtr-rate', values['gtr-rate']),
+    rateRequests: positive('gtr-rate-requests', values['gtr-rate-requests']),
+  });
+  const result = { machine, ...gtr };
+  await writeFile(`${values.out}/gtr.json`, `${JSON.stringify(result, null, 2)}\n`);
+  const markdown = gtrMarkdown(result);
+  await writeFile(`${values.out}/gtr.md`, markdown);
+  process.stdout.write(`\n${markdown}`);
+}

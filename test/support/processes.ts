@@ -52,22 +52,25 @@ export async function startServerProcess(env: Record<string, string>): Promise<S
   };
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const url = `http://127.0.0.1:${port}`;
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start:\n${logs.join('')}`)), 15_000);
-    const onData = (chunk: Buffer) => {
-      remember(chunk);
-      if (chunk.toString().includes('"msg":"listening"')) {
-        clearTimeout(timer);
-        resolve();
-      }
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', remember);
-    void exited.then((code) => {
-      clearTimeout(timer);
-      reject(new Error(`server exited with ${String(code)}:\n${logs.join('')}`));
-    });
-  });
+  child.stdout.on('data', remember);
+  child.stderr.on('data', remember);
+  // Ready when /readyz answers 200, whatever the log level; an exit on the way is a failed start.
+  let exitCode: number | null | undefined;
+  void exited.then((code) => (exitCode = code));
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    if (exitCode !== undefined) throw new Error(`server exited with ${String(exitCode)}:\n${logs.join('')}`);
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`server did not become ready:\n${logs.join('')}`);
+    }
+    const ready = await fetch(`${url}/readyz`).then(
+      (response) => response.status === 200,
+      () => false,
+    );
+    if (ready) break;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
   return {
     url,
     pid: child.pid ?? 0,

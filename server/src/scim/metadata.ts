@@ -4,7 +4,6 @@ import { SCHEMA } from './resources.js';
 export function serviceProviderConfig(baseUrl: string) {
   return {
     schemas: [SCHEMA.serviceProviderConfig],
-    documentationUri: 'https://github.com/universal-logout/universal-logout/blob/main/docs/okta.md',
     patch: { supported: true },
     bulk: { supported: false, maxOperations: 0, maxPayloadSize: 0 },
     filter: { supported: true, maxResults: 200 },
