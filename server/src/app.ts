@@ -8,7 +8,9 @@ import { adminRoutes } from './routes/admin.js';
 import { deviceRoutes } from './routes/device.js';
 import { healthRoutes } from './routes/health.js';
 import { oktaRoutes } from './routes/okta.js';
+import { oidcRoutes } from './routes/oidc.js';
 import { scimRoutes } from './routes/scim.js';
+import { ssfRoutes } from './routes/ssf.js';
 import { requestIdOf } from './transport.js';
 
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -56,6 +58,8 @@ export function createApp(deps: Deps): CreatedApp {
   app.route('/v1/admin', adminRoutes(deps, services));
   app.route('/okta', oktaRoutes(deps, services));
   app.route('/scim', scimRoutes(deps, services));
+  app.route('/ssf', ssfRoutes(deps, services));
+  app.route('/oidc', oidcRoutes(deps, services));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'deviceToken', {
     type: 'http',

@@ -1,6 +1,16 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { Id, OktaSettings, Origin, Role, SessionBundle, UserStatus, WorkspaceId } from '@universal-logout/shared';
+import {
+  Id,
+  OidcSettings,
+  OktaSettings,
+  Origin,
+  Role,
+  SessionBundle,
+  SsfSettings,
+  UserStatus,
+  WorkspaceId,
+} from '@universal-logout/shared';
 import { describeIssues } from './http-errors.js';
 
 /** A configuration problem: start-up stops with this message, which names the field. */
@@ -78,9 +88,8 @@ const ConfigWorkspace = z
     name: z.string().min(1).max(200),
     okta: OktaSettings.optional(),
     scim: z.strictObject({ token: z.string().min(16, 'must be at least 16 characters') }).optional(),
-    // Validated in full by the protocol that reads them.
-    ssf: z.record(z.string(), z.unknown()).optional(),
-    oidc: z.record(z.string(), z.unknown()).optional(),
+    ssf: SsfSettings.optional(),
+    oidc: OidcSettings.optional(),
     apps: z.array(ConfigApp).default([]),
     users: z.array(ConfigUser).default([]),
   })

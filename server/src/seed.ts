@@ -1,6 +1,7 @@
 import type { ConfigWorkspace, WorkspaceFile } from './config.js';
 import { hashEnrollmentCode } from './crypto.js';
 import { scimTokenHash } from './routes/scim.js';
+import { storeSsfSettings } from './routes/ssf.js';
 import type { Clock } from './env.js';
 import type { Store } from './store/types.js';
 
@@ -16,7 +17,7 @@ async function applyWorkspace(store: Store, ws: ConfigWorkspace, clock: Clock): 
   const settings: Record<string, unknown> = {};
   if (ws.okta) settings.okta = ws.okta;
   if (ws.scim) settings.scim = { tokenHash: scimTokenHash(ws.scim.token) };
-  if (ws.ssf) settings.ssf = ws.ssf;
+  if (ws.ssf) settings.ssf = storeSsfSettings(ws.ssf);
   if (ws.oidc) settings.oidc = ws.oidc;
   await store.upsertWorkspace({ id: ws.id, name: ws.name, settings });
   for (const app of ws.apps) await store.upsertApp({ workspaceId: ws.id, ...app });

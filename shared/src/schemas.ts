@@ -260,3 +260,33 @@ export const OktaSettings = z.strictObject({
   jwksUri: z.url().optional(),
 });
 export type OktaSettings = z.infer<typeof OktaSettings>;
+
+/** A Shared Signals transmitter pushing CAEP events to this workspace (RFC 8935). */
+export const SsfSettings = z.strictObject({
+  /** The transmitter's issuer: the SET `iss`. */
+  issuer: z.url().refine((value) => !value.endsWith('/'), 'must not end with "/"'),
+  /** Defaults to `<issuer>/oauth2/v1/keys` (Okta). */
+  jwksUri: z.url().optional(),
+  /** The SET `aud` this receiver expects, as configured on the stream. */
+  audience: z.string().min(1).max(2048),
+  /** When set, every push must carry exactly this Authorization header value. */
+  authorizationHeader: z.string().min(16).max(4096).optional(),
+  /** Also log the user out on CAEP credential-change (password reset, MFA change). */
+  revokeOnCredentialChange: z.boolean().default(false),
+});
+export type SsfSettings = z.infer<typeof SsfSettings>;
+
+/** An OpenID Provider sending back-channel logout tokens to this workspace. */
+export const OidcSettings = z.strictObject({
+  issuer: z.url().refine((value) => !value.endsWith('/'), 'must not end with "/"'),
+  /** Defaults to the `jwks_uri` of `<issuer>/.well-known/openid-configuration`. */
+  jwksUri: z.url().optional(),
+  /** This workspace's client id at the provider: the logout token's `aud`. */
+  clientId: z.string().min(1).max(512),
+  /** The logout-token claim that names the user (default `sub`), matched like a GTR subject. */
+  userClaim: z
+    .string()
+    .regex(/^[A-Za-z_][A-Za-z0-9_.:-]{0,63}$/)
+    .default('sub'),
+});
+export type OidcSettings = z.infer<typeof OidcSettings>;

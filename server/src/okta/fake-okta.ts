@@ -33,6 +33,8 @@ export interface FakeOkta {
     header?: Record<string, unknown>;
     key?: SigningKey;
   }): Promise<string>;
+  /** Any JWT signed with the current key: `header` and `payload` as given (plus alg, kid); `undefined` claims are left out. */
+  signRaw(payload: Record<string, unknown>, header?: Record<string, unknown>, key?: SigningKey): Promise<string>;
   /** A key that signs but is not published. */
   unpublishedKey(): Promise<SigningKey>;
   /** Publishes a fresh key and stops publishing the old one. */
@@ -43,12 +45,20 @@ export interface FakeOkta {
 
 let jtiCounter = 0;
 
-/** Plays an Okta org: real keys, a JWKS served on loopback, GTR tokens signed like Okta's. */
-export async function startFakeOkta(issuer: string, alg: Alg = 'RS256'): Promise<FakeOkta> {
+/**
+ * Plays an Okta org (or any IdP): real keys, a JWKS on loopback, an OpenID discovery document,
+ * GTR tokens signed like Okta's. Without an issuer, the issuer is its own loopback URL.
+ */
+export async function startFakeOkta(issuerOrSelf?: string, alg: Alg = 'RS256'): Promise<FakeOkta> {
   let current = await newKey(`${alg.toLowerCase()}-1`, alg);
   let generation = 1;
   let fetches = 0;
   const server = createServer((request, response) => {
+    if (request.url === '/.well-known/openid-configuration') {
+      response.setHeader('content-type', 'application/json');
+      response.end(JSON.stringify({ issuer, jwks_uri: `${issuer}/oauth2/v1/keys` }));
+      return;
+    }
     if (request.url === '/oauth2/v1/keys') {
       fetches++;
       response.setHeader('content-type', 'application/json');
@@ -60,6 +70,7 @@ export async function startFakeOkta(issuer: string, alg: Alg = 'RS256'): Promise
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
+  const issuer = issuerOrSelf ?? `http://127.0.0.1:${port}`;
   return {
     issuer,
     jwksUri: `http://127.0.0.1:${port}/oauth2/v1/keys`,
@@ -68,11 +79,7 @@ export async function startFakeOkta(issuer: string, alg: Alg = 'RS256'): Promise
     },
     async sign({ audience, subject, now, claims = {}, header = {}, key = current }) {
       const seconds = Math.floor(now / 1000);
-      const payload: JWTPayload = Object.fromEntries(
-        Object.entries<unknown>({ jti: `jti-${Date.now()}-${jtiCounter++}`, ...claims }).filter(
-          ([, value]) => value !== undefined,
-        ),
-      );
+      const payload = withoutUndefined({ jti: `jti-${Date.now()}-${jtiCounter++}`, ...claims });
       return new SignJWT(payload)
         .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: GTR_TYP, ...header })
         .setIssuer(typeof claims.iss === 'string' ? claims.iss : issuer)
@@ -83,6 +90,10 @@ export async function startFakeOkta(issuer: string, alg: Alg = 'RS256'): Promise
         .setExpirationTime(seconds + 300)
         .sign(key.privateKey);
     },
+    signRaw: (payload, header = {}, key = current) =>
+      new SignJWT(withoutUndefined(payload))
+        .setProtectedHeader({ alg: key.alg, kid: key.kid, ...header })
+        .sign(key.privateKey),
     unpublishedKey: () => newKey('not-published', alg),
     async rotate() {
       generation++;
@@ -95,4 +106,9 @@ export async function startFakeOkta(issuer: string, alg: Alg = 'RS256'): Promise
         server.close(() => resolve());
       }),
   };
+}
+
+/** Test tokens name a claim `undefined` to leave it out. */
+function withoutUndefined(claims: Record<string, unknown>): JWTPayload {
+  return Object.fromEntries(Object.entries(claims).filter(([, value]) => value !== undefined));
 }

@@ -1,5 +1,6 @@
-import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload } from 'jose';
+import { errors, jwtVerify, type JWTPayload } from 'jose';
 import type { OktaSettings } from '@universal-logout/shared';
+import { createKeySets } from '../idp/jwks.js';
 
 /** What Okta may sign a GTR token with: the app's SSO algorithms. Never `none`, never HMAC. */
 export const GTR_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'ES256', 'ES384', 'ES512', 'PS256'];
@@ -27,19 +28,10 @@ export const jwksUriOf = (okta: OktaSettings): string => okta.jwksUri ?? `${okta
  * URI by jose (refetched after 10 minutes, and on an unknown `kid` at most every 30 s).
  */
 export function createGtrVerifier(options: { now: () => number; fetchTimeoutMs?: number; cooldownMs?: number }) {
-  const keySets = new Map<string, ReturnType<typeof createRemoteJWKSet>>();
-  const keysFor = (uri: string) => {
-    let keys = keySets.get(uri);
-    if (!keys) {
-      keys = createRemoteJWKSet(new URL(uri), {
-        timeoutDuration: options.fetchTimeoutMs ?? 5000,
-        cooldownDuration: options.cooldownMs ?? 30_000,
-        cacheMaxAge: 10 * 60_000,
-      });
-      keySets.set(uri, keys);
-    }
-    return keys;
-  };
+  const keysFor = createKeySets({
+    ...(options.fetchTimeoutMs === undefined ? {} : { timeoutMs: options.fetchTimeoutMs }),
+    ...(options.cooldownMs === undefined ? {} : { cooldownMs: options.cooldownMs }),
+  });
 
   return async function verify(
     token: string,
@@ -59,7 +51,7 @@ export function createGtrVerifier(options: { now: () => number; fetchTimeoutMs?:
         currentDate: new Date(options.now()),
       }));
     } catch (error) {
-      throw new GtrAuthError(401, describe(error));
+      throw new GtrAuthError(401, describeJoseError(error));
     }
     if (typeof payload.jti !== 'string' || payload.jti.length === 0)
       throw new GtrAuthError(401, 'jti must be a non-empty string');
@@ -69,7 +61,7 @@ export function createGtrVerifier(options: { now: () => number; fetchTimeoutMs?:
   };
 }
 
-function describe(error: unknown): string {
+export function describeJoseError(error: unknown): string {
   if (error instanceof errors.JWTClaimValidationFailed) return `claim ${error.claim}: ${error.reason}`;
   if (error instanceof errors.JWTExpired) return 'token expired';
   if (error instanceof errors.JOSEAlgNotAllowed) return 'algorithm not allowed';

@@ -343,3 +343,59 @@ describe('PUT /v1/admin/idp/okta', () => {
     expect((await json(response)).error).toMatchObject({ message: expect.stringContaining(field) as unknown });
   });
 });
+
+describe('PUT /v1/admin/idp/ssf and /oidc', () => {
+  const ssf = {
+    issuer: 'https://acme.okta.com',
+    audience: 'https://ul.example.test/ssf/acme/events',
+    authorizationHeader: 'Bearer s3cret-stream-token-1',
+  };
+  const oidc = { issuer: 'https://idp.example.test/realms/acme', clientId: 'ul-client' };
+
+  it('stores the SSF stream with its Authorization header hashed, and never shows the header', async () => {
+    const response = await t.request('/v1/admin/idp/ssf', { token: tokens.owner, method: 'PUT', body: ssf });
+    expect(response.status).toBe(200);
+    const saved = await json(response);
+    expect(saved).toEqual({
+      ssf: {
+        issuer: ssf.issuer,
+        audience: ssf.audience,
+        revokeOnCredentialChange: false,
+        authorizationHeaderSet: true,
+      },
+      endpoint: 'http://localhost:8787/ssf/acme/events',
+    });
+    expect(JSON.stringify((await t.store.getWorkspace('acme'))?.settings)).not.toContain('s3cret');
+    const read = await t.request('/v1/admin/idp/ssf', { token: tokens.super_admin });
+    expect(JSON.stringify(await read.json())).not.toContain('s3cret');
+    const audit = await json(await t.request('/v1/admin/audit', { token: tokens.owner }));
+    expect(JSON.stringify(audit)).not.toContain('s3cret');
+  });
+
+  it('stores the OIDC provider with its default user claim', async () => {
+    const response = await t.request('/v1/admin/idp/oidc', { token: tokens.super_admin, method: 'PUT', body: oidc });
+    expect(await json(response)).toEqual({
+      oidc: { ...oidc, userClaim: 'sub' },
+      endpoint: 'http://localhost:8787/oidc/acme/backchannel-logout',
+    });
+  });
+
+  it.each([
+    ['/v1/admin/idp/ssf', ssf],
+    ['/v1/admin/idp/oidc', oidc],
+  ])('refuses an admin on %s', async (path, body) => {
+    expect((await t.request(path, { token: tokens.admin, method: 'PUT', body })).status).toBe(403);
+    expect((await t.request(path, { token: tokens.admin })).status).toBe(403);
+  });
+
+  it.each([
+    ['/v1/admin/idp/ssf', { ...ssf, audience: '' }, 'body.audience'],
+    ['/v1/admin/idp/ssf', { ...ssf, authorizationHeader: 'short' }, 'body.authorizationHeader'],
+    ['/v1/admin/idp/oidc', { ...oidc, userClaim: 'a b' }, 'body.userClaim'],
+    ['/v1/admin/idp/oidc', { issuer: oidc.issuer }, 'body.clientId'],
+  ])('validates %s %j', async (path, body, field) => {
+    const response = await t.request(path, { token: tokens.owner, method: 'PUT', body });
+    expect(response.status).toBe(400);
+    expect((await json(response)).error).toMatchObject({ message: expect.stringContaining(field) as unknown });
+  });
+});

@@ -12,13 +12,13 @@ import {
   Id,
   IdempotencyKey,
   Notification,
-  OktaSettings,
   PageQuery,
   RevocationCreatedResponse,
   RevocationStatus,
   RevocationSummary,
 } from '@universal-logout/shared';
 import { canManage, isRevoked, requireAdmin, type createDeviceAuth } from '../auth.js';
+import { registerIdpSettings } from './admin-idp.js';
 import { hashEnrollmentCode, mintEnrollmentCode } from '../crypto.js';
 import type { Deps } from '../env.js';
 import type { RevokeUser } from '../pipeline.js';
@@ -54,13 +54,6 @@ async function targetUser(store: Store, workspaceId: string, id: string): Promis
   return user;
 }
 
-/** Identity-provider settings decide who can log anyone out: owners and super admins only. */
-function assertOwner(actor: User): void {
-  if (actor.role !== 'owner' && actor.role !== 'super_admin') {
-    throw new AppError('ERR_FORBIDDEN', 'only an owner or super_admin may change identity-provider settings');
-  }
-}
-
 function assertCanManage(actor: User, target: User): void {
   if (!canManage(actor.role, target.role)) {
     throw new AppError('ERR_FORBIDDEN', `the ${actor.role} role cannot act on a user with the ${target.role} role`);
@@ -73,6 +66,8 @@ export function adminRoutes(
 ) {
   const router = createRouter();
   router.use('*', deviceAuth({ allowRevoked: false }), requireAdmin);
+
+  registerIdpSettings(router, { store, clock, publicUrl });
 
   return router
     .openapi(
@@ -274,60 +269,6 @@ export function adminRoutes(
         const { user } = c.var.session;
         await store.markNotificationsRead(user.workspaceId, user.id, c.req.valid('json').upTo);
         return c.body(null, 204);
-      },
-    )
-    .openapi(
-      createRoute({
-        method: 'get',
-        path: '/idp/okta',
-        summary: "The workspace's Okta settings for Universal Logout (owner and super_admin)",
-        security: deviceSecurity,
-        responses: {
-          200: jsonResponse(
-            z.object({ okta: OktaSettings.nullable(), endpoint: z.string() }),
-            'Settings and our endpoint',
-          ),
-        },
-      }),
-      async (c) => {
-        const actor = c.var.session.user;
-        assertOwner(actor);
-        const workspace = await store.getWorkspace(actor.workspaceId);
-        const okta = OktaSettings.safeParse(workspace?.settings.okta);
-        return c.json(
-          {
-            okta: okta.success ? okta.data : null,
-            endpoint: `${publicUrl}/okta/${actor.workspaceId}/global-token-revocation`,
-          },
-          200,
-        );
-      },
-    )
-    .openapi(
-      createRoute({
-        method: 'put',
-        path: '/idp/okta',
-        summary: "Set the workspace's Okta org for Universal Logout (owner and super_admin)",
-        security: deviceSecurity,
-        request: { body: jsonBody(OktaSettings) },
-        responses: { 200: jsonResponse(z.object({ okta: OktaSettings, endpoint: z.string() }), 'Saved') },
-      }),
-      async (c) => {
-        const actor = c.var.session.user;
-        assertOwner(actor);
-        const okta = c.req.valid('json');
-        const workspace = await store.getWorkspace(actor.workspaceId);
-        if (!workspace) throw new AppError('ERR_NOT_FOUND', 'workspace not found');
-        await store.upsertWorkspace({ ...workspace, settings: { ...workspace.settings, okta } });
-        await store.appendAudit(actor.workspaceId, {
-          at: new Date(clock.now()).toISOString(),
-          actor: actor.id,
-          action: 'idp.okta.updated',
-          userId: null,
-          trigger: null,
-          detail: { issuer: okta.issuer, appInstanceId: okta.appInstanceId, jwksUri: okta.jwksUri ?? null },
-        });
-        return c.json({ okta, endpoint: `${publicUrl}/okta/${actor.workspaceId}/global-token-revocation` }, 200);
       },
     )
     .openapi(
