@@ -77,6 +77,9 @@ const ConfigUser = z.strictObject({
   name: z.string().min(1).max(200),
   role: Role.default('member'),
   status: UserStatus.default('active'),
+  /** The user's id at the identity provider (Okta `00u…`, Keycloak or Auth0 `sub`). */
+  externalId: z.string().min(1).optional(),
+  /** Older name of externalId. */
   oktaUserId: z.string().min(1).optional(),
   apps: z.array(Id).default([]),
   enrollmentCode: z.string().min(4).max(128).optional(),

@@ -41,7 +41,7 @@ async function applyUser(store: Store, workspaceId: string, user: ConfigWorkspac
     familyName: null,
     role: user.role,
     status: user.status,
-    externalId: user.oktaUserId ?? null,
+    externalId: user.externalId ?? user.oktaUserId ?? null,
     apps: user.apps,
   });
   if (user.enrollmentCode) {

@@ -263,8 +263,8 @@ export type OktaSettings = z.infer<typeof OktaSettings>;
 
 /** A Shared Signals transmitter pushing CAEP events to this workspace (RFC 8935). */
 export const SsfSettings = z.strictObject({
-  /** The transmitter's issuer: the SET `iss`. */
-  issuer: z.url().refine((value) => !value.endsWith('/'), 'must not end with "/"'),
+  /** The transmitter's issuer, exactly as it appears in the SET `iss`. */
+  issuer: z.url(),
   /** Defaults to `<issuer>/oauth2/v1/keys` (Okta). */
   jwksUri: z.url().optional(),
   /** The SET `aud` this receiver expects, as configured on the stream. */
@@ -278,7 +278,8 @@ export type SsfSettings = z.infer<typeof SsfSettings>;
 
 /** An OpenID Provider sending back-channel logout tokens to this workspace. */
 export const OidcSettings = z.strictObject({
-  issuer: z.url().refine((value) => !value.endsWith('/'), 'must not end with "/"'),
+  /** Exactly as the provider writes `iss` (Auth0's ends with "/"). */
+  issuer: z.url(),
   /** Defaults to the `jwks_uri` of `<issuer>/.well-known/openid-configuration`. */
   jwksUri: z.url().optional(),
   /** This workspace's client id at the provider: the logout token's `aud`. */

@@ -43,7 +43,7 @@ export function createDiscovery(options: { timeoutMs?: number } = {}) {
     let pending = cache.get(issuer);
     if (!pending) {
       pending = (async () => {
-        const response = await fetch(`${issuer}/.well-known/openid-configuration`, {
+        const response = await fetch(`${withoutTrailingSlash(issuer)}/.well-known/openid-configuration`, {
           signal: AbortSignal.timeout(options.timeoutMs ?? 5000),
         });
         if (!response.ok) throw new Error(`discovery answered ${response.status}`);
@@ -60,3 +60,5 @@ export function createDiscovery(options: { timeoutMs?: number } = {}) {
     return pending;
   };
 }
+
+export const withoutTrailingSlash = (url: string) => url.replace(/\/+$/, '');

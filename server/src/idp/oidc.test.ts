@@ -88,6 +88,26 @@ describe('OIDC back-channel logout: accepted', () => {
     expect((await revocations()).map((r) => r.userId)).toEqual(['u-ana']);
   });
 
+  it('accepts an issuer that ends with "/" (Auth0) when iss matches it exactly', async () => {
+    const auth0 = await startFakeOkta('https://tenant.auth0.test/');
+    await configure(t, { issuer: auth0.issuer, jwksUri: auth0.jwksUri });
+    const now = Math.floor(t.clock.now() / 1000);
+    const token = await auth0.signRaw(
+      {
+        iss: 'https://tenant.auth0.test/',
+        aud: 'ul-client',
+        iat: now,
+        exp: now + 60,
+        jti: 'a0',
+        sub: 'kc-7f3a-ana',
+        events: { [BACKCHANNEL_LOGOUT_EVENT]: {} },
+      },
+      { typ: 'logout+jwt' },
+    );
+    expect((await post(form(token))).status).toBe(200);
+    await auth0.close();
+  });
+
   it('uses a configured jwksUri instead of discovery', async () => {
     await configure(t, { jwksUri: idp.jwksUri });
     expect((await post(form(await logoutToken()))).status).toBe(200);

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { SsfSettings, WorkspaceId } from '@universal-logout/shared';
 import { hashesEqual, sha256 } from '../crypto.js';
 import type { Deps } from '../env.js';
-import { ASYMMETRIC_ALGORITHMS, createKeySets } from '../idp/jwks.js';
+import { ASYMMETRIC_ALGORITHMS, createKeySets, withoutTrailingSlash } from '../idp/jwks.js';
 import { findSetSubject, SetSubject } from '../idp/set-subject.js';
 import { describeJoseError } from '../okta/verify.js';
 import type { RevokeUser } from '../pipeline.js';
@@ -105,16 +105,20 @@ export function ssfRoutes({ store, logger, clock, jwksCooldownMs }: Deps, { revo
 
       let payload: JWTPayload;
       try {
-        ({ payload } = await jwtVerify(token, keysFor(ssf.jwksUri ?? `${ssf.issuer}/oauth2/v1/keys`), {
-          algorithms: ASYMMETRIC_ALGORITHMS,
-          typ: 'secevent+jwt',
-          issuer: ssf.issuer,
-          audience: ssf.audience,
-          clockTolerance: 60,
-          maxTokenAge: MAX_SET_AGE_SECONDS,
-          requiredClaims: ['iat', 'jti'],
-          currentDate: new Date(clock.now()),
-        }));
+        ({ payload } = await jwtVerify(
+          token,
+          keysFor(ssf.jwksUri ?? `${withoutTrailingSlash(ssf.issuer)}/oauth2/v1/keys`),
+          {
+            algorithms: ASYMMETRIC_ALGORITHMS,
+            typ: 'secevent+jwt',
+            issuer: ssf.issuer,
+            audience: ssf.audience,
+            clockTolerance: 60,
+            maxTokenAge: MAX_SET_AGE_SECONDS,
+            requiredClaims: ['iat', 'jti'],
+            currentDate: new Date(clock.now()),
+          },
+        ));
       } catch (error) {
         throw new SetError(joseCode(error), describeJoseError(error));
       }
