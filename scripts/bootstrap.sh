@@ -44,4 +44,4 @@ if ! command -v pnpm >/dev/null; then
 fi
 
 say "pnpm install --frozen-lockfile"
-pnpm install --frozen-lockfile --reporter=silent
+pnpm install --frozen-lockfile

@@ -1,0 +1,133 @@
+import type { Removed } from '@universal-logout/shared';
+import type { LedgerEntry } from './state';
+import type { Browser as WxtBrowser } from 'wxt/browser';
+import type { Browser } from './types';
+
+type Cookie = WxtBrowser.cookies.Cookie;
+
+export interface PurgeResult {
+  removed: Removed;
+  errors: string[];
+}
+
+const cookieKey = (c: Cookie) =>
+  [c.storeId, c.domain, c.path, c.name, JSON.stringify((c as { partitionKey?: unknown }).partitionKey ?? null)].join(
+    '|',
+  );
+
+const cookieUrl = (c: Cookie) => `http${c.secure ? 's' : ''}://${c.domain.replace(/^\./, '')}${c.path}`;
+
+/** The registrable site an origin lives on, as CHIPS partition keys name it (scheme + host). */
+const siteOf = (origin: string) => {
+  const url = new URL(origin);
+  return `${url.protocol}//${url.hostname}`;
+};
+
+/**
+ * Everything a managed app keeps in this browser: its cookies in every cookie store (containers,
+ * incognito where allowed), partitioned ones and those partitioned under its site, its site data per
+ * origin, its open tabs. Counts come from checking what is gone afterwards, not from return values.
+ */
+export async function purgeOrigins(browser: Browser, origins: string[], ledger: LedgerEntry[]): Promise<PurgeResult> {
+  const errors: string[] = [];
+  const unique = [...new Set(origins)];
+
+  // 1. Cookies.
+  const stores = await browser.cookies.getAllCookieStores().catch(() => [{ id: undefined as unknown as string }]);
+  const find = async (): Promise<Map<string, Cookie>> => {
+    const found = new Map<string, Cookie>();
+    for (const store of stores) {
+      for (const origin of unique) {
+        const queries: Record<string, unknown>[] = [
+          { url: `${origin}/` },
+          { domain: new URL(origin).hostname },
+          { url: `${origin}/`, partitionKey: {} },
+          { partitionKey: { topLevelSite: siteOf(origin) } },
+        ];
+        for (const query of queries) {
+          const cookies = await browser.cookies
+            .getAll({ ...query, ...(store.id ? { storeId: store.id } : {}) })
+            .catch(() => [] as Cookie[]);
+          for (const cookie of cookies) found.set(cookieKey(cookie), cookie);
+        }
+      }
+      // What the ledger says was injected, even on a domain the queries above do not reach.
+      for (const entry of ledger) {
+        for (const injected of entry.cookies) {
+          const cookies = await browser.cookies
+            .getAll({
+              name: injected.name,
+              domain: injected.domain.replace(/^\./, ''),
+              ...(injected.partitionKey ? { partitionKey: injected.partitionKey } : {}),
+              ...(store.id ? { storeId: store.id } : {}),
+            })
+            .catch(() => [] as Cookie[]);
+          for (const cookie of cookies) found.set(cookieKey(cookie), cookie);
+        }
+      }
+    }
+    return found;
+  };
+  const before = await find();
+  for (const cookie of before.values()) {
+    const partitionKey = (cookie as { partitionKey?: unknown }).partitionKey;
+    await browser.cookies
+      .remove({
+        url: cookieUrl(cookie),
+        name: cookie.name,
+        storeId: cookie.storeId,
+        ...(partitionKey ? { partitionKey } : {}),
+      })
+      .catch((error: unknown) => errors.push(`cookie ${cookie.name}@${cookie.domain}: ${String(error)}`));
+  }
+  const after = await find();
+  for (const cookie of after.values()) errors.push(`cookie ${cookie.name}@${cookie.domain} is still there`);
+
+  // 2. Open tabs: clear their web storage from inside (sessionStorage dies only with the page), then reload.
+  let tabs = 0;
+  for (const tab of await browser.tabs.query({})) {
+    if (tab.id === undefined || !tab.url) continue;
+    let origin: string;
+    try {
+      origin = new URL(tab.url).origin;
+    } catch {
+      continue;
+    }
+    if (!unique.includes(origin)) continue;
+    await browser.scripting
+      .executeScript({
+        target: { tabId: tab.id },
+        func: () => {
+          localStorage.clear();
+          sessionStorage.clear();
+        },
+      })
+      .catch((error: unknown) => errors.push(`tab ${origin}: ${String(error)}`));
+    await browser.tabs.reload(tab.id).catch((error: unknown) => errors.push(`reload ${origin}: ${String(error)}`));
+    tabs++;
+  }
+
+  // 3. Site data per origin (not cookies: browsingData's cookie removal covers the whole site).
+  let cleared = 0;
+  const dataTypes = { localStorage: true, indexedDB: true, cacheStorage: true, serviceWorkers: true };
+  for (const origin of unique) {
+    try {
+      await browser.browsingData.remove({ origins: [origin] }, dataTypes);
+      cleared++;
+    } catch {
+      // Firefox names hosts, not origins.
+      try {
+        await browser.browsingData.remove(
+          // Firefox's extension of the API, unknown to Chrome's types.
+          { hostnames: [new URL(origin).hostname] } as unknown as WxtBrowser.browsingData.RemovalOptions,
+          { localStorage: true, indexedDB: true, serviceWorkers: true },
+        );
+        cleared++;
+      } catch (error) {
+        errors.push(`site data ${origin}: ${String(error)}`);
+      }
+    }
+  }
+
+  return { removed: { cookies: before.size - after.size, origins: cleared, tabs }, errors };
+}
