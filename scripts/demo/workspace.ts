@@ -60,6 +60,16 @@ export function demoWorkspace(appsPort: number) {
           sameSite: 'lax' as const,
           path: '/',
         },
+        // As real apps do: a Secure CSRF cookie and a partitioned (CHIPS) one for embedded use.
+        { name: `${app.host}_csrf`, value: `csrf-${app.host}`, secure: true, sameSite: 'lax' as const, path: '/' },
+        {
+          name: `${app.host}_chips`,
+          value: `chips-${app.host}`,
+          secure: true,
+          sameSite: 'none' as const,
+          path: '/',
+          partitionKey: { topLevelSite: `http://${app.host}.localhost` },
+        },
       ],
       localStorage: { [`${app.host}:token`]: `demo-${app.host}-token` },
     },

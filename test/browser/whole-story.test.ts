@@ -72,7 +72,6 @@ describe('the whole story in Chromium', () => {
       browser.context.waitForEvent('page'),
       crmRow.getByRole('button', { name: 'Open' }).click(),
     ]);
-    const crmUrl = `http://crm.localhost:${apps.port}`;
     await eventually(
       async () => ((await statusOf(crm)) === 'Signed in as Demo Sales (shared)' ? true : undefined),
       'CRM signed in',
@@ -88,11 +87,47 @@ describe('the whole story in Chromium', () => {
       'CRM cache storage',
     );
 
+    await eventually(
+      async () =>
+        (await crm.evaluate(async () => (await indexedDB.databases()).some((db) => db.name === 'crm')))
+          ? true
+          : undefined,
+      'CRM IndexedDB',
+    );
+    // A widget embedded in CRM keeps a cookie partitioned under CRM's site: it goes with CRM.
+    await browser.worker.evaluate(() =>
+      chrome.cookies.set({
+        url: 'https://widget.localhost/',
+        name: 'widget_chips',
+        value: 'w',
+        secure: true,
+        sameSite: 'no_restriction',
+        partitionKey: { topLevelSite: 'http://crm.localhost' },
+      } as chrome.cookies.SetDetails),
+    );
+    const allCookies = () =>
+      browser.worker.evaluate(async () =>
+        (await chrome.cookies.getAll({ partitionKey: {} } as chrome.cookies.GetAllDetails)).map((c) => ({
+          name: c.name,
+          domain: c.domain,
+          httpOnly: c.httpOnly,
+          secure: c.secure,
+          partitioned: 'partitionKey' in c && c.partitionKey !== undefined,
+        })),
+      );
+    expect((await allCookies()).filter((c) => c.domain.endsWith('crm.localhost') || c.name === 'widget_chips')).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ name: 'crm_session', httpOnly: true }),
+        expect.objectContaining({ name: 'crm_csrf', secure: true }),
+        expect.objectContaining({ name: 'crm_chips', partitioned: true }),
+        expect.objectContaining({ name: 'widget_chips', partitioned: true }),
+      ]),
+    );
+
     const news = await browser.context.newPage();
     await news.goto(`http://news.localhost:${apps.port}/`);
     const newsCookies = await browser.context.cookies(`http://news.localhost:${apps.port}`);
     expect(newsCookies.map((c) => c.name).sort()).toEqual(['news_pref', 'news_sid']);
-    expect(await browser.context.cookies(crmUrl)).toMatchObject([{ name: 'crm_session', httpOnly: true }]);
 
     const { revocation } = await server.revokeUser({
       workspaceId: 'demo',
@@ -103,8 +138,11 @@ describe('the whole story in Chromium', () => {
     });
 
     await eventually(
-      async () => ((await browser.context.cookies(crmUrl)).length === 0 ? true : undefined),
-      'CRM cookies gone',
+      async () =>
+        (await allCookies()).every((c) => !c.domain.endsWith('crm.localhost') && c.name !== 'widget_chips')
+          ? true
+          : undefined,
+      'every CRM cookie gone, partitioned ones and those partitioned under CRM too',
     );
     await eventually(
       async () => ((await statusOf(crm).catch(() => null)) === 'Signed out' ? true : undefined),
@@ -115,11 +153,13 @@ describe('the whole story in Chromium', () => {
       'CRM localStorage empty',
     );
     expect(await crm.evaluate(() => caches.has('crm-cache'))).toBe(false);
+    expect(await crm.evaluate(async () => (await indexedDB.databases()).map((db) => db.name))).not.toContain('crm');
     const delivery = await eventually(async () => {
       const [first] = await store.listDeliveries('demo', revocation.id);
       return first?.enforcedAt ? first : undefined;
     }, 'the receipt');
-    expect(delivery.removed?.cookies).toBeGreaterThanOrEqual(1);
+    expect(delivery.errors).toEqual([]);
+    expect(delivery.removed).toMatchObject({ cookies: 4, tabs: 1 });
 
     // The unmanaged site kept everything.
     expect((await browser.context.cookies(`http://news.localhost:${apps.port}`)).map((c) => c.name).sort()).toEqual([
