@@ -1,4 +1,5 @@
 /// <reference lib="dom" />
+/// <reference types="chrome" />
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -103,16 +104,16 @@ describe('the whole story in Chromium', () => {
         secure: true,
         sameSite: 'no_restriction',
         partitionKey: { topLevelSite: 'http://crm.localhost' },
-      } as chrome.cookies.SetDetails),
+      }),
     );
     const allCookies = () =>
       browser.worker.evaluate(async () =>
-        (await chrome.cookies.getAll({ partitionKey: {} } as chrome.cookies.GetAllDetails)).map((c) => ({
+        (await chrome.cookies.getAll({ partitionKey: {} })).map((c) => ({
           name: c.name,
           domain: c.domain,
           httpOnly: c.httpOnly,
           secure: c.secure,
-          partitioned: 'partitionKey' in c && c.partitionKey !== undefined,
+          partitioned: c.partitionKey !== undefined,
         })),
       );
     expect((await allCookies()).filter((c) => c.domain.endsWith('crm.localhost') || c.name === 'widget_chips')).toEqual(
