@@ -47,6 +47,8 @@ export function demoWorkspace(appsPort: number) {
       enrollmentCode: mintEnrollmentCode(),
     },
   ];
+  // Persistent, as real app sessions are: they outlive a browser restart unless purged.
+  const expirationDate = Math.floor(Date.now() / 1000) + 8 * 3600;
   const apps = DEMO_APPS.map((app) => ({
     id: app.host,
     name: app.title,
@@ -59,9 +61,17 @@ export function demoWorkspace(appsPort: number) {
           httpOnly: true,
           sameSite: 'lax' as const,
           path: '/',
+          expirationDate,
         },
         // As real apps do: a Secure CSRF cookie and a partitioned (CHIPS) one for embedded use.
-        { name: `${app.host}_csrf`, value: `csrf-${app.host}`, secure: true, sameSite: 'lax' as const, path: '/' },
+        {
+          name: `${app.host}_csrf`,
+          value: `csrf-${app.host}`,
+          secure: true,
+          sameSite: 'lax' as const,
+          path: '/',
+          expirationDate,
+        },
         {
           name: `${app.host}_chips`,
           value: `chips-${app.host}`,
@@ -69,6 +79,7 @@ export function demoWorkspace(appsPort: number) {
           sameSite: 'none' as const,
           path: '/',
           partitionKey: { topLevelSite: `http://${app.host}.localhost` },
+          expirationDate,
         },
       ],
       localStorage: { [`${app.host}:token`]: `demo-${app.host}-token` },
