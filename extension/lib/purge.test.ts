@@ -1,0 +1,67 @@
+import { describe, expect, it } from 'vitest';
+import { purgeOrigins } from './purge';
+import { createTestBrowser } from './test-browser';
+
+const CRM = 'https://crm.example.test';
+
+describe('purgeOrigins', () => {
+  it('removes the app’s cookies, partitioned ones and those partitioned under its site, and nothing else', async () => {
+    const t = createTestBrowser();
+    t.addCookie({ name: 'sid', domain: 'crm.example.test', httpOnly: true });
+    t.addCookie({
+      name: 'chips',
+      domain: 'crm.example.test',
+      secure: true,
+      partitionKey: { topLevelSite: 'https://crm.example.test' },
+    });
+    t.addCookie({
+      name: 'widget',
+      domain: 'widget.example.test',
+      partitionKey: { topLevelSite: 'https://crm.example.test' },
+    });
+    t.addCookie({ name: 'news', domain: 'news.example.test' });
+    const result = await purgeOrigins(t.browser, [CRM], []);
+    expect(result).toEqual({ removed: { cookies: 3, origins: 1, tabs: 0 }, errors: [] });
+    expect(t.jar.map((cookie) => cookie.name)).toEqual(['news']);
+    expect(t.browsingData.remove).toHaveBeenCalledWith(
+      { origins: [CRM] },
+      { localStorage: true, indexedDB: true, cacheStorage: true, serviceWorkers: true },
+    );
+  });
+
+  it('counts from what is gone afterwards, and reports a cookie that survived', async () => {
+    const t = createTestBrowser({ stuck: ['sticky'] });
+    t.addCookie({ name: 'sid', domain: 'crm.example.test' });
+    t.addCookie({ name: 'sticky', domain: 'crm.example.test' });
+    const result = await purgeOrigins(t.browser, [CRM], []);
+    expect(result.removed.cookies).toBe(1);
+    expect(result.errors).toEqual(['cookie sticky@crm.example.test is still there']);
+  });
+
+  it('also removes cookies the ledger says were injected on another domain', async () => {
+    const t = createTestBrowser();
+    t.addCookie({ name: 'sso', domain: '.example.test' });
+    const ledger = [
+      {
+        appId: 'crm',
+        origins: [CRM],
+        cookies: [{ name: 'sso', domain: '.example.test', path: '/', secure: false }],
+        localStorageKeys: [],
+        injectedAt: '2026-01-01T00:00:00Z',
+      },
+    ];
+    expect((await purgeOrigins(t.browser, [CRM], ledger)).removed.cookies).toBe(1);
+    expect(t.jar).toEqual([]);
+  });
+
+  it('clears and reloads the app’s open tabs only', async () => {
+    const t = createTestBrowser();
+    const crm = await t.browser.tabs.create({ url: `${CRM}/deals` });
+    await t.browser.tabs.create({ url: 'https://news.example.test/' });
+    const result = await purgeOrigins(t.browser, [CRM], []);
+    expect(result.removed.tabs).toBe(1);
+    expect(t.scripting.executeScript).toHaveBeenCalledTimes(1);
+    expect(t.scripting.executeScript).toHaveBeenCalledWith(expect.objectContaining({ target: { tabId: crm.id } }));
+    expect(t.reload).toHaveBeenCalledWith(crm.id);
+  });
+});

@@ -1,0 +1,68 @@
+import { fakeBrowser } from 'wxt/testing';
+import { vi } from 'vitest';
+import type { Browser } from './types';
+
+interface FakeCookie {
+  name: string;
+  value: string;
+  domain: string;
+  path: string;
+  secure: boolean;
+  httpOnly: boolean;
+  storeId: string;
+  partitionKey?: { topLevelSite: string };
+}
+
+/**
+ * fakeBrowser with the APIs it lacks (cookies, browsingData, scripting, notifications) stubbed
+ * over an in-memory cookie jar, so purge logic runs against state it can inspect.
+ */
+export function createTestBrowser(options: { stuck?: string[] } = {}) {
+  fakeBrowser.reset();
+  const jar: FakeCookie[] = [];
+  const matches = (cookie: FakeCookie, query: Record<string, unknown>) => {
+    if (typeof query.name === 'string' && cookie.name !== query.name) return false;
+    if (typeof query.domain === 'string' && !cookie.domain.replace(/^\./, '').endsWith(query.domain)) return false;
+    if (typeof query.url === 'string' && !new URL(query.url).hostname.endsWith(cookie.domain.replace(/^\./, '')))
+      return false;
+    const key = query.partitionKey as { topLevelSite?: string } | undefined;
+    if (key?.topLevelSite && cookie.partitionKey?.topLevelSite !== key.topLevelSite) return false;
+    if (!key && cookie.partitionKey) return false;
+    return true;
+  };
+  const cookies = {
+    getAllCookieStores: vi.fn(() => Promise.resolve([{ id: '0', tabIds: [] }])),
+    getAll: vi.fn((query: Record<string, unknown>) =>
+      Promise.resolve(jar.filter((cookie) => matches(cookie, query)).map((c) => ({ ...c }))),
+    ),
+    remove: vi.fn((details: { name: string; url: string }) => {
+      // A cookie named in `stuck` survives removal, as when the browser refuses: the purge must notice.
+      if (!options.stuck?.includes(details.name)) {
+        const index = jar.findIndex(
+          (cookie) =>
+            cookie.name === details.name && new URL(details.url).hostname.endsWith(cookie.domain.replace(/^\./, '')),
+        );
+        if (index >= 0) jar.splice(index, 1);
+      }
+      return Promise.resolve(null);
+    }),
+    set: vi.fn(),
+  };
+  const browsingData = { remove: vi.fn(() => Promise.resolve()) };
+  const scripting = { executeScript: vi.fn(() => Promise.resolve([])) };
+  const notifications = { create: vi.fn(() => Promise.resolve('id')) };
+  Object.assign(fakeBrowser, { cookies, browsingData, scripting, notifications });
+  const reload = vi.fn(() => Promise.resolve());
+  Object.assign(fakeBrowser.tabs, { reload });
+  return {
+    browser: fakeBrowser as unknown as Browser,
+    jar,
+    cookies,
+    browsingData,
+    scripting,
+    notifications,
+    reload,
+    addCookie: (cookie: Partial<FakeCookie> & { name: string; domain: string }) =>
+      jar.push({ value: 'v', path: '/', secure: false, httpOnly: false, storeId: '0', ...cookie }),
+  };
+}
