@@ -21,6 +21,7 @@ check() {
 check lint pnpm lint
 check typecheck pnpm typecheck
 check build pnpm build
+check 'web-ext lint (Firefox build)' pnpm --filter @universal-logout/extension lint:firefox
 
 printf '\n\033[1m== tests\033[0m\n'
 pnpm exec vitest run --reporter=default --reporter=json --outputFile.json="$results/vitest.json"
