@@ -1,3 +1,4 @@
+import type { runBrowserBench } from './browser.js';
 import type { runGtrBench } from './gtr.js';
 import type { runServerBench } from './server.js';
 
@@ -6,6 +7,7 @@ interface Machine {
 }
 type ServerResult = Awaited<ReturnType<typeof runServerBench>> & Machine;
 type GtrResult = Awaited<ReturnType<typeof runGtrBench>> & Machine;
+type BrowserResult = Awaited<ReturnType<typeof runBrowserBench>> & Machine;
 
 const header = (title: string, r: Machine) => [
   `# ${title}`,
@@ -80,4 +82,19 @@ export function serverMarkdown(r: ServerResult): string {
     '',
   ];
   return lines.join('\n');
+}
+
+export function browserMarkdown(r: BrowserResult): string {
+  const l = r.latencyMs;
+  return [
+    ...header('Browser benchmark results', r),
+    'From the admin’s `POST /v1/admin/users/{id}/logout` to every CRM cookie gone in Chromium (production build of the extension, live WebSocket) and the device’s receipt stored.',
+    '',
+    '| rounds | p50 ms | p90 ms | p99 ms | min ms | max ms | floor: one check, p50 ms | p50 / floor |',
+    '|---|---|---|---|---|---|---|---|',
+    `| ${r.rounds} | ${l.p50} | ${l.p90} | ${l.p99} | ${l.min} | ${l.max} | ${r.checkMs.p50} | ${r.p50RatioToCheck} |`,
+    '',
+    'The floor is one measurement step (reading the cookies through the extension and the receipt from the store): the resolution of the figure.',
+    '',
+  ].join('\n');
 }

@@ -2,8 +2,9 @@
 import { writeFile } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
+import { runBrowserBench } from './browser.js';
 import { runGtrBench } from './gtr.js';
-import { gtrMarkdown, serverMarkdown } from './report.js';
+import { browserMarkdown, gtrMarkdown, serverMarkdown } from './report.js';
 import { runServerBench } from './server.js';
 
 const { values } = parseArgs({
@@ -16,7 +17,8 @@ const { values } = parseArgs({
     rate: { type: 'string', default: '100' },
     'revocation-seconds': { type: 'string', default: '10' },
     out: { type: 'string', default: 'bench/results' },
-    parts: { type: 'string', default: 'server,gtr' },
+    parts: { type: 'string', default: 'server,gtr,browser' },
+    rounds: { type: 'string', default: '20' },
     'gtr-requests': { type: 'string', default: '20000' },
     'gtr-rate': { type: 'string', default: '1000' },
     'gtr-rate-requests': { type: 'string', default: '10000' },
@@ -43,7 +45,8 @@ const machine = {
 };
 
 const parts = new Set(values.parts.split(','));
-for (const part of parts) if (part !== 'server' && part !== 'gtr') throw new Error(`--parts: unknown part ${part}`);
+for (const part of parts)
+  if (!['server', 'gtr', 'browser'].includes(part)) throw new Error(`--parts: unknown part ${part}`);
 
 if (parts.has('server')) {
   const server = await runServerBench({
@@ -73,5 +76,14 @@ if (parts.has('gtr')) {
   await writeFile(`${values.out}/gtr.json`, `${JSON.stringify(result, null, 2)}\n`);
   const markdown = gtrMarkdown(result);
   await writeFile(`${values.out}/gtr.md`, markdown);
+  process.stdout.write(`\n${markdown}`);
+}
+
+if (parts.has('browser')) {
+  const browser = await runBrowserBench({ rounds: positive('rounds', values.rounds) });
+  const result = { machine, ...browser };
+  await writeFile(`${values.out}/browser.json`, `${JSON.stringify(result, null, 2)}\n`);
+  const markdown = browserMarkdown(result);
+  await writeFile(`${values.out}/browser.md`, markdown);
   process.stdout.write(`\n${markdown}`);
 }

@@ -10,3 +10,4 @@ export { systemClock, type Deps, type Clock } from './env.js';
 export type { Store } from './store/types.js';
 export type { RedisClient } from './store/redis.js';
 export { mintEnrollmentCode } from './crypto.js';
+export { hashEnrollmentCode } from './crypto.js';

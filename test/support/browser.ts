@@ -10,6 +10,9 @@ export const CHROMIUM = '/usr/lib/chromium/chromium';
  * The build `test/support/build-extension.ts` makes before the suite (`wxt build --mode test`): the
  * production build but for a 0.6 s safety-net poll instead of 30 s, so tests need not wait.
  */
+/** The production build, what users load. */
+export const PRODUCTION_EXTENSION_DIR = fileURLToPath(new URL('../../extension/.output/chrome-mv3/', import.meta.url));
+
 export const EXTENSION_DIR = fileURLToPath(new URL('../../extension/.output/chrome-mv3-test/', import.meta.url));
 
 export interface ExtensionBrowser {
@@ -21,15 +24,15 @@ export interface ExtensionBrowser {
 }
 
 /** Debian's Chromium with the built extension, headless, on a profile of its own (or the given one). */
-export async function launchWithExtension(profile?: string): Promise<ExtensionBrowser> {
+export async function launchWithExtension(profile?: string, extensionDir = EXTENSION_DIR): Promise<ExtensionBrowser> {
   if (!existsSync(CHROMIUM)) throw new Error(`Chromium is required at ${CHROMIUM} (apt-get install chromium)`);
   const dir = profile ?? (await mkdtemp(join(tmpdir(), 'ul-chromium-')));
   const context = await chromium.launchPersistentContext(dir, {
     executablePath: CHROMIUM,
     headless: true,
     args: [
-      `--disable-extensions-except=${EXTENSION_DIR}`,
-      `--load-extension=${EXTENSION_DIR}`,
+      `--disable-extensions-except=${extensionDir}`,
+      `--load-extension=${extensionDir}`,
       '--no-sandbox',
       '--disable-gpu',
       '--disable-quic',

@@ -89,8 +89,9 @@ export async function enrollAndOpenCrm(
   browser: ExtensionBrowser,
   stack: Stack,
   user: DemoUser,
+  existingPopup?: Page,
 ): Promise<{ popup: Page; crm: Page }> {
-  const popup = await browser.context.newPage();
+  const popup = existingPopup ?? (await browser.context.newPage());
   await popup.goto(`chrome-extension://${browser.extensionId}/popup.html`);
   await popup.getByLabel('Server URL').fill(stack.server.url);
   await popup.getByLabel('Enrollment code').fill(user.enrollmentCode);
