@@ -1,3 +1,4 @@
+import { browser } from 'wxt/browser';
 import { PopupRequest, type PopupState } from '@universal-logout/shared';
 import { api, ApiError } from '../lib/api';
 import { createChannel } from '../lib/channel';

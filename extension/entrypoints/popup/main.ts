@@ -1,3 +1,4 @@
+import { browser } from 'wxt/browser';
 import type { PopupRequest, PopupState } from '@universal-logout/shared';
 
 const root = document.querySelector<HTMLElement>('#app');
