@@ -161,3 +161,23 @@ export async function createTestContext(overrides: Partial<Deps> = {}): Promise<
     },
   };
 }
+
+/** A listening server and an enrolled device connected to it over the live channel, caught up. */
+export async function connectedDevice(t: TestContext, code: string) {
+  const { startServer } = await import('./server.js');
+  const { openTestSocket } = await import('./ws-client.js');
+  const server = await startServer(t.deps, { port: 0, host: '127.0.0.1' });
+  const device = await t.enroll(code);
+  const socket = await openTestSocket(`${server.url.replace('http', 'ws')}/v1/device/ws`);
+  socket.send({ type: 'hello', token: device.token });
+  await socket.next((m) => m.type === 'ready');
+  return {
+    server,
+    device,
+    socket,
+    close: async () => {
+      socket.close();
+      await server.close();
+    },
+  };
+}

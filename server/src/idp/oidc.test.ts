@@ -1,9 +1,7 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startFakeOkta, type FakeOkta } from '../okta/fake-okta.js';
 import { BACKCHANNEL_LOGOUT_EVENT } from '../routes/oidc.js';
-import { startServer } from '../server.js';
-import { createTestContext, type TestContext } from '../test-support.js';
-import { openTestSocket } from '../ws-client.js';
+import { connectedDevice, createTestContext, type TestContext } from '../test-support.js';
 
 let idp: FakeOkta;
 let other: FakeOkta;
@@ -200,11 +198,7 @@ describe('OIDC back-channel logout: rejected with 400 {error, error_description}
 
 describe('OIDC reaching a browser', () => {
   it('pushes the revocation to the user’s connected device', async () => {
-    const server = await startServer(t.deps, { port: 0, host: '127.0.0.1' });
-    const device = await t.enroll('ANA-0001');
-    const socket = await openTestSocket(`${server.url.replace('http', 'ws')}/v1/device/ws`);
-    socket.send({ type: 'hello', token: device.token });
-    await socket.next((m) => m.type === 'ready');
+    const { server, socket, close } = await connectedDevice(t, 'ANA-0001');
     const response = await fetch(`${server.url}/oidc/acme/backchannel-logout`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
@@ -214,7 +208,6 @@ describe('OIDC reaching a browser', () => {
     expect(await socket.next((m) => m.type === 'revocation')).toMatchObject({
       event: { userId: 'u-ana', trigger: 'oidc' },
     });
-    socket.close();
-    await server.close();
+    await close();
   });
 });

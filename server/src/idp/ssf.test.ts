@@ -1,9 +1,7 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startFakeOkta, type FakeOkta } from '../okta/fake-okta.js';
 import { EVENT, storeSsfSettings } from '../routes/ssf.js';
-import { startServer } from '../server.js';
-import { createTestContext, type TestContext } from '../test-support.js';
-import { openTestSocket } from '../ws-client.js';
+import { connectedDevice, createTestContext, type TestContext } from '../test-support.js';
 
 const AUDIENCE = 'https://ul.example.test/ssf/acme/events';
 const AUTH = 'Bearer stream-secret-0123456789';
@@ -260,11 +258,7 @@ describe('SSF push receiver: rejected with 400 and the RFC 8935 code', () => {
 
 describe('SSF reaching a browser', () => {
   it('pushes the revocation to the user’s connected device', async () => {
-    const server = await startServer(t.deps, { port: 0, host: '127.0.0.1' });
-    const device = await t.enroll('ANA-0001');
-    const socket = await openTestSocket(`${server.url.replace('http', 'ws')}/v1/device/ws`);
-    socket.send({ type: 'hello', token: device.token });
-    await socket.next((m) => m.type === 'ready');
+    const { server, socket, close } = await connectedDevice(t, 'ANA-0001');
     const response = await fetch(`${server.url}/ssf/acme/events`, {
       method: 'POST',
       headers: { 'content-type': 'application/secevent+jwt' },
@@ -274,7 +268,6 @@ describe('SSF reaching a browser', () => {
     expect(await socket.next((m) => m.type === 'revocation')).toMatchObject({
       event: { userId: 'u-ana', trigger: 'ssf' },
     });
-    socket.close();
-    await server.close();
+    await close();
   });
 });

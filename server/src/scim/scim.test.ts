@@ -1,8 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { hashEnrollmentCode } from '../crypto.js';
-import { startServer } from '../server.js';
-import { createTestContext, type TestContext } from '../test-support.js';
-import { openTestSocket } from '../ws-client.js';
+import { connectedDevice, createTestContext, type TestContext } from '../test-support.js';
 
 const TOKEN = 'scim-token-acme-0123456789';
 const BASE = '/scim/acme/v2';
@@ -305,11 +303,7 @@ describe('SCIM users', () => {
 
 describe('SCIM deactivation reaching a browser', () => {
   it('pushes the revocation to the user’s connected device', async () => {
-    const server = await startServer(t.deps, { port: 0, host: '127.0.0.1' });
-    const device = await t.enroll('ANA-0001');
-    const socket = await openTestSocket(`${server.url.replace('http', 'ws')}/v1/device/ws`);
-    socket.send({ type: 'hello', token: device.token });
-    await socket.next((m) => m.type === 'ready');
+    const { server, socket, close } = await connectedDevice(t, 'ANA-0001');
     const response = await fetch(`${server.url}${BASE}/Users/u-ana`, {
       method: 'PATCH',
       headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/scim+json' },
@@ -322,7 +316,6 @@ describe('SCIM deactivation reaching a browser', () => {
     expect(await socket.next((m) => m.type === 'revocation')).toMatchObject({
       event: { userId: 'u-ana', trigger: 'scim' },
     });
-    socket.close();
-    await server.close();
+    await close();
   });
 });
