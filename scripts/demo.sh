@@ -3,5 +3,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh
-pnpm build
+pnpm --filter @universal-logout/server build
 exec pnpm demo
