@@ -35,51 +35,51 @@ export async function purgeOrigins(browser: Browser, origins: string[], ledger: 
   // 1. Cookies.
   const stores = await browser.cookies.getAllCookieStores().catch(() => [{ id: undefined as unknown as string }]);
   const find = async (): Promise<Map<string, Cookie>> => {
-    const found = new Map<string, Cookie>();
+    const queries: Record<string, unknown>[] = [];
     for (const store of stores) {
+      const inStore = store.id ? { storeId: store.id } : {};
       for (const origin of unique) {
-        const queries: Record<string, unknown>[] = [
-          { url: `${origin}/` },
-          { domain: new URL(origin).hostname },
-          { url: `${origin}/`, partitionKey: {} },
-          { partitionKey: { topLevelSite: siteOf(origin) } },
-        ];
-        for (const query of queries) {
-          const cookies = await browser.cookies
-            .getAll({ ...query, ...(store.id ? { storeId: store.id } : {}) })
-            .catch(() => [] as Cookie[]);
-          for (const cookie of cookies) found.set(cookieKey(cookie), cookie);
-        }
+        queries.push(
+          { url: `${origin}/`, ...inStore },
+          { domain: new URL(origin).hostname, ...inStore },
+          { url: `${origin}/`, partitionKey: {}, ...inStore },
+          { partitionKey: { topLevelSite: siteOf(origin) }, ...inStore },
+        );
       }
       // What the ledger says was injected, even on a domain the queries above do not reach.
       for (const entry of ledger) {
         for (const injected of entry.cookies) {
-          const cookies = await browser.cookies
-            .getAll({
-              name: injected.name,
-              domain: injected.domain.replace(/^\./, ''),
-              ...(injected.partitionKey ? { partitionKey: injected.partitionKey } : {}),
-              ...(store.id ? { storeId: store.id } : {}),
-            })
-            .catch(() => [] as Cookie[]);
-          for (const cookie of cookies) found.set(cookieKey(cookie), cookie);
+          queries.push({
+            name: injected.name,
+            domain: injected.domain.replace(/^\./, ''),
+            ...(injected.partitionKey ? { partitionKey: injected.partitionKey } : {}),
+            ...inStore,
+          });
         }
       }
     }
+    // All at once: each query is a round trip to the browser process.
+    const results = await Promise.all(
+      queries.map((query) => browser.cookies.getAll(query).catch(() => [] as Cookie[])),
+    );
+    const found = new Map<string, Cookie>();
+    for (const cookie of results.flat()) found.set(cookieKey(cookie), cookie);
     return found;
   };
   const before = await find();
-  for (const cookie of before.values()) {
-    const partitionKey = (cookie as { partitionKey?: unknown }).partitionKey;
-    await browser.cookies
-      .remove({
-        url: cookieUrl(cookie),
-        name: cookie.name,
-        storeId: cookie.storeId,
-        ...(partitionKey ? { partitionKey } : {}),
-      })
-      .catch((error: unknown) => errors.push(`cookie ${cookie.name}@${cookie.domain}: ${String(error)}`));
-  }
+  await Promise.all(
+    [...before.values()].map((cookie) => {
+      const partitionKey = (cookie as { partitionKey?: unknown }).partitionKey;
+      return browser.cookies
+        .remove({
+          url: cookieUrl(cookie),
+          name: cookie.name,
+          storeId: cookie.storeId,
+          ...(partitionKey ? { partitionKey } : {}),
+        })
+        .catch((error: unknown) => errors.push(`cookie ${cookie.name}@${cookie.domain}: ${String(error)}`));
+    }),
+  );
   const after = await find();
   for (const cookie of after.values()) errors.push(`cookie ${cookie.name}@${cookie.domain} is still there`);
 
