@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { createClient } from 'redis';
 import type { RedisClient } from '@universal-logout/server';
 
-/** The shared Redis of this machine (PLATFORM: 127.0.0.1:6379), or REDIS_URL. */
+/** The Redis on 127.0.0.1:6379 that scripts/bootstrap.sh starts, or REDIS_URL. */
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 /** A key prefix of its own, so suites and runs never see each other's data. */
