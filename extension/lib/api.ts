@@ -25,7 +25,7 @@ async function call<T>(url: string, init: RequestInit, schema: z.ZodType<T> | nu
   try {
     response = await fetch(url, init);
   } catch {
-    throw new ApiError('ERR_NETWORK', `cannot reach the server at ${new URL(url).origin}`, 0);
+    throw new ApiError('ERR_NETWORK', `Cannot reach the server at ${new URL(url).origin}`, 0);
   }
   const text = await response.text();
   const body: unknown = text ? JSON.parse(text) : null;
