@@ -93,15 +93,18 @@ export function scimRoutes({ store, publicUrl, clock, logger }: Deps, { revokeUs
 
   async function findUser(workspaceId: string, id: string): Promise<User> {
     const user = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/.test(id) ? await store.getUser(workspaceId, id) : null;
-    if (!user) throw new ScimError(404, `User ${id} not found`);
+    // A deleted user is gone for SCIM (RFC 7644 §3.6), though kept for the audit trail.
+    if (!user || user.deletedAt) throw new ScimError(404, `User ${id} not found`);
     return user;
   }
 
+  /** The users SCIM sees: every user of the workspace but the deleted ones, in creation order. */
+  const scimUsers = async (workspaceId: string) =>
+    (await store.listUsers(workspaceId)).filter((user) => !user.deletedAt);
+
   async function assertUniqueUserName(workspaceId: string, userName: string, self: string | null): Promise<void> {
     const needle = userName.toLowerCase();
-    const clash = (await store.listUsers(workspaceId)).find(
-      (u) => u.userName.toLowerCase() === needle && u.id !== self,
-    );
+    const clash = (await scimUsers(workspaceId)).find((u) => u.userName.toLowerCase() === needle && u.id !== self);
     if (clash) throw new ScimError(409, `userName ${userName} is already taken`, 'uniqueness');
   }
 
@@ -112,6 +115,7 @@ export function scimRoutes({ store, publicUrl, clock, logger }: Deps, { revokeUs
     previous: User | null,
     id: string,
     fields: ScimFields,
+    deletedAt: string | null = null,
   ): Promise<User> {
     let user: User;
     try {
@@ -126,6 +130,7 @@ export function scimRoutes({ store, publicUrl, clock, logger }: Deps, { revokeUs
         externalId: fields.externalId,
         status: fields.active ? 'active' : 'deactivated',
         role: previous?.role ?? 'member',
+        deletedAt,
         apps: previous?.apps ?? [],
       });
     } catch (error) {
@@ -154,7 +159,7 @@ export function scimRoutes({ store, publicUrl, clock, logger }: Deps, { revokeUs
     const filter = c.req.query('filter');
     const startIndex = Math.max(1, positiveInt(c.req.query('startIndex'), 1, 'startIndex'));
     const count = Math.min(MAX_COUNT, Math.max(0, positiveInt(c.req.query('count'), 100, 'count')));
-    let users = await store.listUsers(workspaceId);
+    let users = await scimUsers(workspaceId);
     if (filter !== undefined) {
       const { userName } = parseFilter(filter);
       users = users.filter((user) => user.userName.toLowerCase() === userName.toLowerCase());
@@ -207,7 +212,14 @@ export function scimRoutes({ store, publicUrl, clock, logger }: Deps, { revokeUs
   router.delete('/:workspaceId/v2/Users/:id', async (c) => {
     const workspaceId = c.req.param('workspaceId');
     const previous = await findUser(workspaceId, c.req.param('id'));
-    await save(store, workspaceId, previous, previous.id, { ...fieldsOf(previous), active: false });
+    await save(
+      store,
+      workspaceId,
+      previous,
+      previous.id,
+      { ...fieldsOf(previous), active: false },
+      new Date(clock.now()).toISOString(),
+    );
     return c.body(null, 204);
   });
 

@@ -283,6 +283,19 @@ describe('SCIM users', () => {
       ['u-ben', 'scim'],
     ]);
     expect((await scim('/Users/u-nobody', { method: 'DELETE' })).status).toBe(404);
+    // Deleted is gone for SCIM (RFC 7644 §3.6), kept here, deactivated, for the audit trail.
+    expect((await scim('/Users/u-ana')).status).toBe(404);
+    expect((await scim('/Users/u-ana', { method: 'DELETE' })).status).toBe(404);
+    expect(
+      (await body(await scim(`/Users?filter=${encodeURIComponent('userName eq "ana@acme.test"')}`))).totalResults,
+    ).toBe(0);
+    expect((await body(await scim('/Users?count=200'))).Resources.map((u: { id: string }) => u.id)).not.toContain(
+      'u-ana',
+    );
+    expect(await t.store.getUser('acme', 'u-ana')).toMatchObject({
+      status: 'deactivated',
+      deletedAt: expect.any(String),
+    });
   });
 
   it('serves the discovery documents', async () => {

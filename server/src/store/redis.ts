@@ -28,6 +28,7 @@ const UserRecord = z.object({
   userName: z.string(),
   name: z.string(),
   givenName: z.string().nullable().default(null),
+  deletedAt: z.string().nullable().default(null),
   familyName: z.string().nullable().default(null),
   role: Role,
   status: UserStatus,

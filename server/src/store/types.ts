@@ -25,6 +25,8 @@ export interface UserInput {
   name: string;
   /** Kept as provisioned (SCIM `name`), so a provisioning client reads back what it wrote. */
   givenName: string | null;
+  /** Set when a provisioning client deleted the user: kept for the audit trail, gone for SCIM. */
+  deletedAt?: string | null;
   familyName: string | null;
   role: Role;
   status: UserStatus;
