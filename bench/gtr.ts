@@ -7,7 +7,7 @@ import autocannon from 'autocannon';
 import { createLocalJWKSet, jwtVerify } from 'jose';
 import { startFakeOkta, type FakeOkta } from '@universal-logout/server/testing';
 import { fixtureFile, freePort, startServerProcess } from '../test/support/processes.js';
-import { connectRedis, deletePrefix, REDIS_URL, testPrefix } from '../test/support/redis.js';
+import { cleanUpPrefix, REDIS_URL, testPrefix } from '../test/support/redis.js';
 import { ratio } from './lib/stats.js';
 
 export interface GtrBenchOptions {
@@ -136,9 +136,7 @@ export async function runGtrBench(options: GtrBenchOptions) {
       } finally {
         await server.stop();
         if (store === 'redis') {
-          const client = await connectRedis();
-          await deletePrefix(client, prefix);
-          await client.close();
+          await cleanUpPrefix(prefix);
         }
       }
     }

@@ -9,7 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { openTestSocket, type TestSocket } from '@universal-logout/server/testing';
 import { call, enroll, wsUrl } from '../test/support/http.js';
 import { fixtureFile, startServerProcess, type ServerProcess } from '../test/support/processes.js';
-import { connectRedis, deletePrefix, REDIS_URL, testPrefix } from '../test/support/redis.js';
+import { cleanUpPrefix, connectRedis, REDIS_URL, testPrefix } from '../test/support/redis.js';
 import { loadMedian, type LoadResult } from './lib/load.js';
 import { rssKiB } from './lib/rss.js';
 import { ratio, summarize, type Summary } from './lib/stats.js';
@@ -205,9 +205,7 @@ async function benchStore(store: 'embedded' | 'redis', options: ServerBenchOptio
   } finally {
     await server.stop();
     if (store === 'redis') {
-      const client = await connectRedis();
-      await deletePrefix(client, prefix);
-      await client.close();
+      await cleanUpPrefix(prefix);
     }
   }
 }

@@ -55,7 +55,3 @@ export class AppError extends Error {
 export interface ErrorBody {
   error: { code: ErrorCode; message: string };
 }
-
-export function isErrorCode(value: unknown): value is ErrorCode {
-  return typeof value === 'string' && Object.hasOwn(errorStatus, value);
-}

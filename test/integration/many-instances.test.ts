@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTestSocket } from '@universal-logout/server/testing';
 import { call, enroll, wsUrl } from '../support/http.js';
 import { fixtureFile, startServerProcess, type ServerProcess } from '../support/processes.js';
-import { connectRedis, deletePrefix, REDIS_URL, testPrefix } from '../support/redis.js';
+import { cleanUpPrefix, REDIS_URL, testPrefix } from '../support/redis.js';
 
 describe('two server instances sharing one Redis', () => {
   const prefix = testPrefix('instances');
@@ -16,9 +16,7 @@ describe('two server instances sharing one Redis', () => {
   });
   afterAll(async () => {
     await Promise.all([a.stop(), b.stop()]);
-    const client = await connectRedis();
-    await deletePrefix(client, prefix);
-    await client.close();
+    await cleanUpPrefix(prefix);
   });
 
   it('pushes a revocation made on B to a device connected to A, and A sees B’s receipt', async () => {

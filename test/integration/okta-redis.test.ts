@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FIXTURE, openTestSocket, startFakeOkta, type FakeOkta } from '@universal-logout/server/testing';
 import { call, enroll, wsUrl } from '../support/http.js';
 import { fixtureFile, freePort, startServerProcess, type ServerProcess } from '../support/processes.js';
-import { connectRedis, deletePrefix, REDIS_URL, testPrefix } from '../support/redis.js';
+import { cleanUpPrefix, REDIS_URL, testPrefix } from '../support/redis.js';
 
 describe('Okta GTR on the Redis store, two instances', () => {
   const prefix = testPrefix('okta');
@@ -36,9 +36,7 @@ describe('Okta GTR on the Redis store, two instances', () => {
   afterAll(async () => {
     await Promise.all([a.stop(), b.stop()]);
     await okta.close();
-    const client = await connectRedis();
-    await deletePrefix(client, prefix);
-    await client.close();
+    await cleanUpPrefix(prefix);
   });
 
   const gtr = (server: ServerProcess, token: string, email: string) =>

@@ -25,3 +25,13 @@ export async function deletePrefix(client: RedisClient, prefix: string): Promise
   for await (const batch of client.scanIterator({ MATCH: `${prefix}*`, COUNT: 500 })) keys.push(...batch);
   for (let i = 0; i < keys.length; i += 500) await client.del(keys.slice(i, i + 500));
 }
+
+/** Connects, deletes every key under the prefix, disconnects: the clean-up of a suite or bench run. */
+export async function cleanUpPrefix(prefix: string): Promise<void> {
+  const client = await connectRedis();
+  try {
+    await deletePrefix(client, prefix);
+  } finally {
+    await client.close();
+  }
+}

@@ -9,8 +9,6 @@ export const CLOCK_SKEW_SECONDS = 60;
 /** nbf..exp spans 10 minutes; a token older than that plus skew is stale whatever it says. */
 export const MAX_TOKEN_AGE_SECONDS = 11 * 60;
 
-export type GtrRejection = { status: 401 | 403; reason: string };
-
 export class GtrAuthError extends Error {
   override readonly name = 'GtrAuthError';
   constructor(

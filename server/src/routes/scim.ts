@@ -24,6 +24,15 @@ export const scimTokenHash = (token: string) => sha256(`scim:${token}`);
 
 const MAX_COUNT = 200;
 
+/** An RFC 7644 ListResponse: 1-based `startIndex`, integers throughout. */
+const listResponse = (resources: unknown[], totalResults = resources.length, startIndex = 1) => ({
+  schemas: [SCHEMA.list],
+  totalResults,
+  startIndex,
+  itemsPerPage: resources.length,
+  Resources: resources,
+});
+
 function scimJson(c: Context, body: unknown, status: 200 | 201 = 200) {
   return c.body(JSON.stringify(body), status, { 'content-type': SCIM_MEDIA_TYPE });
 }
@@ -165,13 +174,8 @@ export function scimRoutes({ store, publicUrl, clock, logger }: Deps, { revokeUs
       users = users.filter((user) => user.userName.toLowerCase() === userName.toLowerCase());
     }
     const page = users.slice(startIndex - 1, startIndex - 1 + count);
-    return scimJson(c, {
-      schemas: [SCHEMA.list],
-      totalResults: users.length,
-      startIndex,
-      itemsPerPage: page.length,
-      Resources: page.map((user) => toScimUser(user, base(workspaceId))),
-    });
+    const resources = page.map((user) => toScimUser(user, base(workspaceId)));
+    return scimJson(c, listResponse(resources, users.length, startIndex));
   });
 
   router.post('/:workspaceId/v2/Users', async (c) => {
@@ -223,32 +227,14 @@ export function scimRoutes({ store, publicUrl, clock, logger }: Deps, { revokeUs
     return c.body(null, 204);
   });
 
-  router.get('/:workspaceId/v2/Groups', (c) =>
-    scimJson(c, { schemas: [SCHEMA.list], totalResults: 0, startIndex: 1, itemsPerPage: 0, Resources: [] }),
-  );
+  router.get('/:workspaceId/v2/Groups', (c) => scimJson(c, listResponse([])));
   router.get('/:workspaceId/v2/ServiceProviderConfig', (c) =>
     scimJson(c, serviceProviderConfig(base(c.req.param('workspaceId')))),
   );
-  router.get('/:workspaceId/v2/ResourceTypes', (c) => {
-    const types = resourceTypes(base(c.req.param('workspaceId')));
-    return scimJson(c, {
-      schemas: [SCHEMA.list],
-      totalResults: types.length,
-      startIndex: 1,
-      itemsPerPage: types.length,
-      Resources: types,
-    });
-  });
-  router.get('/:workspaceId/v2/Schemas', (c) => {
-    const all = schemas(base(c.req.param('workspaceId')));
-    return scimJson(c, {
-      schemas: [SCHEMA.list],
-      totalResults: all.length,
-      startIndex: 1,
-      itemsPerPage: all.length,
-      Resources: all,
-    });
-  });
+  router.get('/:workspaceId/v2/ResourceTypes', (c) =>
+    scimJson(c, listResponse(resourceTypes(base(c.req.param('workspaceId'))))),
+  );
+  router.get('/:workspaceId/v2/Schemas', (c) => scimJson(c, listResponse(schemas(base(c.req.param('workspaceId'))))));
   router.all('/:workspaceId/v2/*', () => {
     throw new ScimError(404, 'no such SCIM endpoint');
   });
