@@ -1,5 +1,6 @@
 import { createMiddleware } from 'hono/factory';
 import { ADMIN_ROLES, AppError, type Role } from '@universal-logout/shared';
+export { canManage } from '@universal-logout/shared';
 import { hashesEqual, parseDeviceToken, sha256 } from './crypto.js';
 import type { AppEnv, Deps } from './env.js';
 import { headerOf } from './transport.js';
@@ -64,14 +65,3 @@ export const requireAdmin = createMiddleware<AppEnv>(async (c, next) => {
 });
 
 /** `admin` manages members and admins; only owners and super admins manage their own kind. */
-export function canManage(actor: Role, target: Role): boolean {
-  switch (actor) {
-    case 'owner':
-    case 'super_admin':
-      return true;
-    case 'admin':
-      return target === 'member' || target === 'admin';
-    case 'member':
-      return false;
-  }
-}

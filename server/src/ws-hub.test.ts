@@ -97,6 +97,36 @@ describe('device WebSocket', () => {
     socket.close();
   });
 
+  it("tells the workspace's admins of every revocation there, and nobody else", async () => {
+    const admin = await t.enroll('ADMIN-0001');
+    const member = await t.enroll('BEN-0001');
+    const otherTenant = await t.enroll('GLOBEX-0001');
+    const sockets = await Promise.all(
+      [admin, member, otherTenant].map(async ({ token }) => {
+        const socket = await openTestSocket(wsUrl);
+        socket.send({ type: 'hello', token });
+        await socket.next((m) => m.type === 'ready');
+        return socket;
+      }),
+    );
+    const [adminSocket, memberSocket, globexSocket] = sockets as [
+      (typeof sockets)[number],
+      (typeof sockets)[number],
+      (typeof sockets)[number],
+    ];
+    const { revocation } = await revoke('u-ana');
+    expect(await adminSocket.next((m) => m.type === 'notice')).toEqual({
+      type: 'notice',
+      revocationId: revocation.id,
+    });
+    // The member's own revocation still reaches them; a notice about someone else never does.
+    await revoke('u-ben');
+    await memberSocket.next((m) => m.type === 'revocation');
+    expect(memberSocket.messages.filter((m) => m.type === 'notice')).toEqual([]);
+    expect(globexSocket.messages.filter((m) => m.type === 'notice')).toEqual([]);
+    for (const socket of sockets) socket.close();
+  });
+
   it('sends pings to keep an MV3 worker alive', async () => {
     const { token } = await t.enroll('ANA-0001');
     const socket = await openTestSocket(wsUrl);

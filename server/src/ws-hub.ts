@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { AppError, compareCursor, WS_CLOSE, WsClientMessage, type WsServerMessage } from '@universal-logout/shared';
+import { ADMIN_ROLES, AppError, compareCursor, WS_CLOSE, WsClientMessage, type WsServerMessage } from '@universal-logout/shared';
 import { authenticateToken } from './auth.js';
 import type { BusMessage } from './bus.js';
 import type { Deps } from './env.js';
@@ -43,6 +43,8 @@ export function createDeviceHub(
 ): DeviceHub {
   const server = new WebSocketServer({ noServer: true, maxPayload: 4096 });
   const byUser = new Map<string, Set<Connection>>();
+  /** Admins' connections per workspace: told of every revocation there, to refresh their notifications. */
+  const admins = new Map<string, Set<Connection>>();
   const slots = Array.from({ length: PING_SLOTS }, () => new Set<Connection>());
   let nextSlot = 0;
   let tickSlot = 0;
@@ -84,6 +86,10 @@ export function createDeviceHub(
     for (const connection of byUser.get(userKey(message.workspaceId, message.userId)) ?? []) {
       if (connection.buffer) connection.buffer.push(message);
       else deliver(connection, message);
+    }
+    // Only a hint: the notifications themselves come from the admin API, which reads the role anew.
+    for (const connection of admins.get(message.workspaceId) ?? []) {
+      send(connection.socket, { type: 'notice', revocationId: message.event.id });
     }
   });
   const stopResync = bus.onResync(() => {
@@ -143,10 +149,17 @@ export function createDeviceHub(
     if (!connections) byUser.set(key, (connections = new Set()));
     connections.add(connection);
     slots[connection.slot]?.add(connection);
+    let workspaceAdmins: Set<Connection> | undefined;
+    if (ADMIN_ROLES.includes(session.user.role)) {
+      workspaceAdmins = admins.get(device.workspaceId);
+      if (!workspaceAdmins) admins.set(device.workspaceId, (workspaceAdmins = new Set()));
+      workspaceAdmins.add(connection);
+    }
     socket.on('close', () => {
       slots[connection.slot]?.delete(connection);
       connections.delete(connection);
       if (connections.size === 0) byUser.delete(key);
+      if (workspaceAdmins?.delete(connection) && workspaceAdmins.size === 0) admins.delete(device.workspaceId);
     });
     socket.on('pong', () => (connection.alive = true));
     socket.on('message', (data) => {

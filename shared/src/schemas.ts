@@ -13,6 +13,22 @@ export const Role = z.enum(['owner', 'super_admin', 'admin', 'member']);
 export type Role = z.infer<typeof Role>;
 export const ADMIN_ROLES: readonly Role[] = ['owner', 'super_admin', 'admin'];
 
+/**
+ * Who may act on whom (log out, issue an enrollment code): owners and super admins on anyone, admins
+ * on members and admins, members on nobody. The server enforces it; the admin view shows it.
+ */
+export function canManage(actor: Role, target: Role): boolean {
+  switch (actor) {
+    case 'owner':
+    case 'super_admin':
+      return true;
+    case 'admin':
+      return target === 'member' || target === 'admin';
+    case 'member':
+      return false;
+  }
+}
+
 export const UserStatus = z.enum(['active', 'deactivated']);
 export type UserStatus = z.infer<typeof UserStatus>;
 
@@ -144,6 +160,8 @@ export type WsServerMessage =
   | { type: 'ready'; cursor: string }
   | { type: 'revocation'; event: RevocationEvent; cursor: string }
   | { type: 'ping' }
+  /** To an admin's devices: a revocation happened in the workspace; fetch the notifications. */
+  | { type: 'notice'; revocationId: string }
   | { type: 'error'; code: string; message: string };
 
 /** Close codes of the device WebSocket. */
@@ -222,6 +240,11 @@ export const AdminRevocationsQuery = z.strictObject({
 export const PageQuery = z.strictObject({
   after: Cursor.optional(),
   limit: z.coerce.number().int().min(1).max(200).optional(),
+});
+
+export const AdminAuditQuery = PageQuery.extend({
+  userId: Id.optional(),
+  trigger: RevocationTrigger.optional(),
 });
 
 export const AuditEntry = z.object({

@@ -273,6 +273,61 @@ describe('watching enforcement', () => {
   });
 });
 
+describe('GET /v1/admin/audit filters', () => {
+  type Entry = { id: string; action: string; userId: string | null; trigger: string | null };
+  const entriesOf = async (query: string, token = tokens.owner) => {
+    const body = await json(await t.request(`/v1/admin/audit${query}`, { token }));
+    return body as { entries: Entry[]; cursor: string | null };
+  };
+  const revoke = (userId: string, trigger: 'admin' | 'okta' | 'scim', reason: string) =>
+    t.revokeUser({ workspaceId: 'acme', userId, trigger, actor: 'test', reason });
+
+  it('keeps only one user, one trigger, or both', async () => {
+    await revoke('u-ana', 'admin', 'one');
+    await revoke('u-ben', 'okta', 'two');
+    await revoke('u-ana', 'okta', 'three');
+    await revoke('u-ben', 'scim', 'four');
+    const ana = await entriesOf('?userId=u-ana');
+    expect(ana.entries.length).toBeGreaterThanOrEqual(2);
+    expect(ana.entries.every((e) => e.userId === 'u-ana')).toBe(true);
+    const okta = await entriesOf('?trigger=okta');
+    expect(okta.entries.map((e) => e.userId)).toEqual(['u-ana', 'u-ben']);
+    const both = await entriesOf('?userId=u-ben&trigger=scim');
+    expect(both.entries).toMatchObject([{ userId: 'u-ben', trigger: 'scim', action: 'user.logout' }]);
+    expect(both.cursor).toBeNull();
+  });
+
+  it('pages through a filter without skipping or repeating an entry', async () => {
+    for (let i = 0; i < 7; i++) await revoke(i % 2 ? 'u-ben' : 'u-ana', 'okta', `n${i}`);
+    const seen: Entry[] = [];
+    let query = '?trigger=okta&limit=2';
+    for (let pages = 0; pages < 10; pages++) {
+      const page = await entriesOf(query);
+      seen.push(...page.entries);
+      if (!page.cursor) break;
+      query = `?trigger=okta&limit=2&after=${page.cursor}`;
+    }
+    expect(seen).toHaveLength(7);
+    expect(new Set(seen.map((e) => e.id)).size).toBe(7);
+    const unfiltered = (await entriesOf('?limit=200')).entries.filter((e) => e.trigger === 'okta');
+    expect(seen.map((e) => e.id)).toEqual(unfiltered.map((e) => e.id));
+  });
+
+  it.each([
+    ['an unknown trigger', '?trigger=email'],
+    ['a malformed user id', '?userId=a%20b'],
+    ['an unknown parameter', '?actor=x'],
+  ])('refuses %s with 400 ERR_INVALID_REQUEST', async (_name, query) => {
+    const response = await t.request(`/v1/admin/audit${query}`, { token: tokens.owner });
+    expect(response.status).toBe(400);
+    expect(await errorCode(response)).toBe('ERR_INVALID_REQUEST');
+  });
+
+  it('is for admins only', async () => {
+    expect((await t.request('/v1/admin/audit?trigger=okta', { token: tokens.member })).status).toBe(403);
+  });
+});
+
 describe('POST /v1/admin/users/{id}/enrollment-codes', () => {
   it('issues a single-use code that enrolls the user', async () => {
     const response = await t.request('/v1/admin/users/u-ana/enrollment-codes', {

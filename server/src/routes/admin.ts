@@ -1,5 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import {
+  AdminAuditQuery,
   AdminLogoutRequest,
   AdminRevocationsQuery,
   AdminUser,
@@ -12,7 +13,8 @@ import {
   Id,
   IdempotencyKey,
   Notification,
-  PageQuery,
+  type AuditEntry as AuditEntryType,
+  type RevocationTrigger,
   RevocationCreatedResponse,
   RevocationStatus,
   RevocationSummary,
@@ -52,6 +54,40 @@ async function targetUser(store: Store, workspaceId: string, id: string): Promis
   const user = await store.getUser(workspaceId, id);
   if (!user) throw new AppError('ERR_NOT_FOUND', `no user ${id} in this workspace`);
   return user;
+}
+
+/** How many entries one filtered audit request reads at most before it answers with what it found. */
+export const AUDIT_SCAN_LIMIT = 5_000;
+
+/**
+ * A page of the audit log holding only the entries of one user and/or trigger. It reads the log in
+ * batches and stops at `limit` matches or after AUDIT_SCAN_LIMIT entries; the cursor is where the
+ * scan stopped, so a sparse filter pages on through the whole log, never skipping an entry.
+ */
+async function filteredAudit(
+  store: Store,
+  workspaceId: string,
+  filter: { after?: string | undefined; limit: number; userId?: string | undefined; trigger?: RevocationTrigger | undefined },
+): Promise<{ entries: AuditEntryType[]; cursor: string | null }> {
+  const entries: AuditEntryType[] = [];
+  let after = filter.after;
+  let scanned = 0;
+  for (;;) {
+    const page = await store.listAudit(workspaceId, { after, limit: 200 });
+    for (const [index, entry] of page.items.entries()) {
+      scanned++;
+      after = entry.id;
+      if (filter.userId !== undefined && entry.userId !== filter.userId) continue;
+      if (filter.trigger !== undefined && entry.trigger !== filter.trigger) continue;
+      entries.push(entry);
+      if (entries.length === filter.limit) {
+        const more = index < page.items.length - 1 || page.cursor !== null;
+        return { entries, cursor: more ? entry.id : null };
+      }
+    }
+    if (page.cursor === null) return { entries, cursor: null };
+    if (scanned >= AUDIT_SCAN_LIMIT) return { entries, cursor: after ?? null };
+  }
 }
 
 function assertCanManage(actor: User, target: User): void {
@@ -224,17 +260,21 @@ export function adminRoutes(
       createRoute({
         method: 'get',
         path: '/audit',
-        summary: 'The audit log, newest first',
+        summary: 'The audit log, newest first, optionally only one user or one trigger',
         security: deviceSecurity,
-        request: { query: PageQuery },
+        request: { query: AdminAuditQuery },
         responses: {
           200: jsonResponse(z.object({ entries: z.array(AuditEntry), cursor: Cursor.nullable() }), 'A page'),
         },
       }),
       async (c) => {
-        const { after, limit = 50 } = c.req.valid('query');
-        const page = await store.listAudit(c.var.session.user.workspaceId, { after, limit });
-        return c.json({ entries: page.items, cursor: page.cursor }, 200);
+        const { after, limit = 50, userId, trigger } = c.req.valid('query');
+        const workspaceId = c.var.session.user.workspaceId;
+        if (userId === undefined && trigger === undefined) {
+          const page = await store.listAudit(workspaceId, { after, limit });
+          return c.json({ entries: page.items, cursor: page.cursor }, 200);
+        }
+        return c.json(await filteredAudit(store, workspaceId, { after, limit, userId, trigger }), 200);
       },
     )
     .openapi(
