@@ -1,5 +1,6 @@
 import { browser } from 'wxt/browser';
-import { PopupRequest, type PopupState } from '@universal-logout/shared';
+import { AdminPageMessage, PopupRequest, type PopupState } from '@universal-logout/shared';
+import { createAdminNotifier, NOTIFICATION_PREFIX } from '../lib/admin-notifier';
 import { api, ApiError } from '../lib/api';
 import { createChannel } from '../lib/channel';
 import { openApp } from '../lib/inject';
@@ -12,16 +13,27 @@ export default defineBackground({
   type: 'module',
   main() {
     const state = createState(browser);
-    const applier = createApplier(browser, state, () => channel.disconnect());
-    const channel = createChannel(state, applier);
+    const applier = createApplier(browser, state, () => {
+      channel.disconnect();
+      void notifier.refresh();
+    });
+    const notifier = createAdminNotifier(browser, state);
+    const channel = createChannel(state, applier, () => void notifier.refresh());
     let lastError: string | null = null;
 
     async function popupState(): Promise<PopupState> {
       const session = await state.session();
       if (!session) return { status: 'not-enrolled', error: lastError };
       let apps: { id: string; name: string; origins: string[] }[] = [];
+      let user = session.user;
       try {
-        apps = await api.apps(session);
+        const [assigned, me] = await Promise.all([api.apps(session), api.me(session)]);
+        apps = assigned;
+        user = { ...me.user, role: me.role };
+        if (me.role !== session.user.role) {
+          await state.setRole(me.role);
+          void notifier.refresh();
+        }
       } catch (error) {
         if (isDeadSession(error)) {
           await applier.purgeEverything('Your access was revoked');
@@ -34,7 +46,7 @@ export default defineBackground({
       }
       return {
         status: 'enrolled',
-        user: session.user,
+        user,
         workspace: session.workspace,
         apps,
         connected: channel.connected,
@@ -63,6 +75,7 @@ export default defineBackground({
               workspace: enrolled.workspace,
             });
             await channel.connect();
+            void notifier.refresh();
             break;
           }
           case 'open-app': {
@@ -90,17 +103,27 @@ export default defineBackground({
     // webextension-polyfill answers with the promise a listener returns.
     // eslint-disable-next-line @typescript-eslint/no-misused-promises
     browser.runtime.onMessage.addListener((message: unknown) => {
+      if (AdminPageMessage.safeParse(message).success) return notifier.refresh().then(() => null);
       const request = PopupRequest.safeParse(message);
       return request.success ? handle(request.data) : undefined;
     });
+    browser.notifications.onClicked.addListener((id) => {
+      if (!id.startsWith(NOTIFICATION_PREFIX)) return;
+      void browser.tabs.create({ url: browser.runtime.getURL('/admin.html#notifications') });
+      void browser.notifications.clear(id);
+    });
     browser.alarms.onAlarm.addListener((alarm) => {
-      if (alarm.name === POLL_ALARM) void channel.poll().then(() => channel.connect());
+      if (alarm.name === POLL_ALARM) {
+        void channel.poll().then(() => channel.connect());
+        void notifier.refresh();
+      }
     });
     browser.runtime.onStartup.addListener(() => void channel.poll());
 
     // Every worker start: recreate the alarm, catch up, reconnect.
     void browser.alarms.create(POLL_ALARM, { periodInMinutes: import.meta.env.MODE === 'test' ? 0.01 : 0.5 });
     void channel.poll().then(() => channel.connect());
+    void notifier.refresh();
   },
 });
 

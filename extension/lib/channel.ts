@@ -12,15 +12,17 @@ const ServerMessage = z.discriminatedUnion('type', [
   }),
   z.object({ type: z.literal('ready'), cursor: z.string() }),
   z.object({ type: z.literal('ping') }),
+  z.object({ type: z.literal('notice'), revocationId: z.string() }),
   z.object({ type: z.literal('error'), code: z.string(), message: z.string() }),
 ]);
 
 /**
  * The live channel: a WebSocket to /v1/device/ws while the worker lives (its pings keep an MV3
  * worker awake), reconnecting with exponential backoff and jitter; and `poll()`, the safety net the
- * alarm and every worker start call.
+ * alarm and every worker start call. An admin's socket also carries `notice`s of the workspace's
+ * revocations, handed to `onNotice`.
  */
-export function createChannel(state: State, applier: Applier) {
+export function createChannel(state: State, applier: Applier, onNotice: () => void = () => undefined) {
   let socket: WebSocket | null = null;
   let attempt = 0;
   let timer: ReturnType<typeof setTimeout> | null = null;
@@ -56,6 +58,8 @@ export function createChannel(state: State, applier: Applier) {
         attempt = 0;
       } else if (data.type === 'revocation') {
         void applier.apply([{ ...data.event, cursor: data.cursor }]);
+      } else if (data.type === 'notice') {
+        onNotice();
       }
     });
     ws.addEventListener('close', (event) => {

@@ -25,7 +25,13 @@ export interface LedgerEntry {
   injectedAt: string;
 }
 
-const KEYS = { session: 'session', cursor: 'cursor', applied: 'applied', ledger: 'ledger' } as const;
+const KEYS = {
+  session: 'session',
+  cursor: 'cursor',
+  applied: 'applied',
+  ledger: 'ledger',
+  notified: 'notifiedUpTo',
+} as const;
 const MAX_APPLIED = 500;
 
 /** Everything the extension keeps, in `storage.local`: it survives worker and browser restarts. */
@@ -36,6 +42,16 @@ export function createState(browser: Browser) {
   return {
     session: () => read<Session>(KEYS.session),
     setSession: (session: Session) => local.set({ [KEYS.session]: session, [KEYS.cursor]: null, [KEYS.applied]: [] }),
+    /** The role is read anew from the server (GET /v1/device/me): a promotion or demotion shows at once. */
+    async setRole(role: string) {
+      const session = await this.session();
+      if (session && session.user.role !== role) {
+        await local.set({ [KEYS.session]: { ...session, user: { ...session.user, role } } });
+      }
+    },
+    /** The newest admin notification already announced on this device (null before the first check). */
+    notifiedUpTo: async () => (await read<string | null>(KEYS.notified)) ?? null,
+    setNotifiedUpTo: (id: string) => local.set({ [KEYS.notified]: id }),
     cursor: async () => (await read<string | null>(KEYS.cursor)) ?? null,
     setCursor: (cursor: string) => local.set({ [KEYS.cursor]: cursor }),
     applied: async () => (await read<string[]>(KEYS.applied)) ?? [],
@@ -49,7 +65,7 @@ export function createState(browser: Browser) {
       await local.set({ [KEYS.ledger]: [...ledger, entry] });
     },
     /** Signs the device out: the token and what was injected are gone; the ledger is kept for purges. */
-    clearSession: () => local.remove([KEYS.session, KEYS.cursor]),
+    clearSession: () => local.remove([KEYS.session, KEYS.cursor, KEYS.notified]),
     clearLedger: () => local.remove(KEYS.ledger),
   };
 }

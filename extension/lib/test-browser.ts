@@ -51,7 +51,12 @@ export function createTestBrowser(options: { stuck?: string[] } = {}) {
   const browsingData = { remove: vi.fn(() => Promise.resolve()) };
   const scripting = { executeScript: vi.fn(() => Promise.resolve([])) };
   const notifications = { create: vi.fn(() => Promise.resolve('id')) };
-  Object.assign(fakeBrowser, { cookies, browsingData, scripting, notifications });
+  const badge = { text: '', color: '' };
+  const action = {
+    setBadgeText: vi.fn(({ text }: { text: string }) => Promise.resolve(void (badge.text = text))),
+    setBadgeBackgroundColor: vi.fn(({ color }: { color: string }) => Promise.resolve(void (badge.color = color))),
+  };
+  Object.assign(fakeBrowser, { cookies, browsingData, scripting, notifications, action });
   const reload = vi.fn(() => Promise.resolve());
   Object.assign(fakeBrowser.tabs, { reload });
   return {
@@ -61,6 +66,7 @@ export function createTestBrowser(options: { stuck?: string[] } = {}) {
     browsingData,
     scripting,
     notifications,
+    badge,
     reload,
     addCookie: (cookie: Partial<FakeCookie> & { name: string; domain: string }) =>
       jar.push({ value: 'v', path: '/', secure: false, httpOnly: false, storeId: '0', ...cookie }),

@@ -1,5 +1,5 @@
 import { createMiddleware } from 'hono/factory';
-import { ADMIN_ROLES, AppError, type Role } from '@universal-logout/shared';
+import { ADMIN_ROLES, AppError } from '@universal-logout/shared';
 export { canManage } from '@universal-logout/shared';
 import { hashesEqual, parseDeviceToken, sha256 } from './crypto.js';
 import type { AppEnv, Deps } from './env.js';

@@ -1,7 +1,14 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { ADMIN_ROLES, AppError, compareCursor, WS_CLOSE, WsClientMessage, type WsServerMessage } from '@universal-logout/shared';
+import {
+  ADMIN_ROLES,
+  AppError,
+  compareCursor,
+  WS_CLOSE,
+  WsClientMessage,
+  type WsServerMessage,
+} from '@universal-logout/shared';
 import { authenticateToken } from './auth.js';
 import type { BusMessage } from './bus.js';
 import type { Deps } from './env.js';

@@ -25,3 +25,7 @@ export type PopupState =
       connected: boolean;
       error: string | null;
     };
+
+/** Admin page -> background: the admin read notifications (or acted): refresh the badge now. */
+export const AdminPageMessage = z.strictObject({ type: z.literal('notifications-changed') });
+export type AdminPageMessage = z.infer<typeof AdminPageMessage>;

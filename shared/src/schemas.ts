@@ -205,6 +205,7 @@ export const AdminUserDetail = AdminUser.extend({
   apps: z.array(AppSummary),
   lastRevocation: RevocationSummary.nullable(),
 });
+export type AdminUserDetail = z.infer<typeof AdminUserDetail>;
 
 export const AdminLogoutRequest = z.strictObject({
   reason: z.string().trim().min(1).max(500),

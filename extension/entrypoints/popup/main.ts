@@ -1,36 +1,10 @@
 import { browser } from 'wxt/browser';
-import type { PopupRequest, PopupState } from '@universal-logout/shared';
+import { button, element, errorLine, input } from '../../lib/dom';
+import { ADMIN_ROLES, type PopupRequest, type PopupState, type Role } from '@universal-logout/shared';
 
 const root = document.querySelector<HTMLElement>('#app');
 
 const send = (request: PopupRequest) => browser.runtime.sendMessage<PopupRequest, PopupState>(request);
-
-function element(tag: string, attributes: Record<string, string> = {}, ...children: (Node | string)[]): HTMLElement {
-  const node = document.createElement(tag);
-  for (const [name, value] of Object.entries(attributes)) node.setAttribute(name, value);
-  node.append(...children);
-  return node;
-}
-
-function input(id: string, attributes: Record<string, string>): HTMLInputElement {
-  const node = document.createElement('input');
-  node.id = id;
-  node.required = true;
-  for (const [name, value] of Object.entries(attributes)) node.setAttribute(name, value);
-  return node;
-}
-
-function button(label: string, className = ''): HTMLButtonElement {
-  const node = document.createElement('button');
-  node.type = 'button';
-  node.textContent = label;
-  if (className) node.className = className;
-  return node;
-}
-
-function errorLine(error: string | null): Node[] {
-  return error ? [element('p', { class: 'error', role: 'alert' }, error)] : [];
-}
 
 async function run(request: PopupRequest, button?: HTMLButtonElement) {
   if (button) {
@@ -43,8 +17,8 @@ async function run(request: PopupRequest, button?: HTMLButtonElement) {
 function render(state: PopupState) {
   if (!root) return;
   if (state.status === 'not-enrolled') {
-    const serverUrl = input('server-url', { type: 'url', placeholder: 'https://ul.example.com' });
-    const code = input('code', { autocomplete: 'off', placeholder: 'XXXX-XXXX-XXXX' });
+    const serverUrl = input('server-url', { required: '', type: 'url', placeholder: 'https://ul.example.com' });
+    const code = input('code', { required: '', autocomplete: 'off', placeholder: 'XXXX-XXXX-XXXX' });
     const enroll = button('Enroll');
     enroll.type = 'submit';
     const form = element(
@@ -75,11 +49,20 @@ function render(state: PopupState) {
   }
   const logout = button('Log out everywhere', 'secondary');
   logout.addEventListener('click', () => void run({ type: 'logout-everywhere' }, logout));
+  // Members never see the admin view; the server refuses its API to them all the same.
+  const admin: Node[] = [];
+  if (ADMIN_ROLES.includes(state.user.role as Role)) {
+    const open = button('Admin');
+    open.addEventListener('click', () => {
+      void browser.tabs.create({ url: browser.runtime.getURL('/admin.html') }).then(() => window.close());
+    });
+    admin.push(open);
+  }
   root.replaceChildren(
     element('h1', {}, state.workspace.name),
     element('p', { class: 'meta' }, `${state.user.name} · ${state.user.email}${state.connected ? ' · live' : ''}`),
     state.apps.length ? list : element('p', {}, 'No apps are assigned to you yet.'),
-    logout,
+    element('div', { class: 'actions' }, logout, ...admin),
     ...errorLine(state.error),
   );
 }

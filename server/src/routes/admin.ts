@@ -67,7 +67,12 @@ export const AUDIT_SCAN_LIMIT = 5_000;
 async function filteredAudit(
   store: Store,
   workspaceId: string,
-  filter: { after?: string | undefined; limit: number; userId?: string | undefined; trigger?: RevocationTrigger | undefined },
+  filter: {
+    after?: string | undefined;
+    limit: number;
+    userId?: string | undefined;
+    trigger?: RevocationTrigger | undefined;
+  },
 ): Promise<{ entries: AuditEntryType[]; cursor: string | null }> {
   const entries: AuditEntryType[] = [];
   let after = filter.after;
