@@ -168,7 +168,10 @@ function trapFocus(dialog: HTMLDialogElement) {
 
 function explain(detail: AdminUserDetail): string {
   const active = detail.devices.filter((device) => device.state === 'active').length;
-  const apps = detail.apps.length > 0 ? detail.apps.map((app) => app.name).join(', ') : 'every managed app';
+  const apps =
+    detail.apps.length > 0
+      ? new Intl.ListFormat('en', { type: 'conjunction' }).format(detail.apps.map((app) => app.name))
+      : 'every managed app';
   const devices = active === 0 ? 'no enrolled browser right now' : plural(active, 'enrolled browser');
   return (
     `This logs ${detail.name} out of ${apps} on ${devices}, at once. Each browser deletes the apps’ ` +
@@ -216,6 +219,10 @@ function confirmLogout(admin: Admin, detail: AdminUserDetail, opener: HTMLElemen
       form,
     ) as HTMLDialogElement;
     trapFocus(dialog);
+    // A message about what was typed before goes as soon as the admin changes it.
+    form.addEventListener('input', () => {
+      if (!confirm.disabled) error.textContent = '';
+    });
     cancel.addEventListener('click', () => dialog.close());
     dialog.addEventListener('close', () => {
       dialog.remove();
@@ -368,9 +375,11 @@ function usersView(admin: Admin): HTMLElement {
     details.addEventListener('click', () => void open(user));
     logout.addEventListener('click', () => {
       void (async () => {
-        logout.disabled = true;
+        // Busy, not disabled: a disabled button would drop the keyboard user's focus.
+        if (logout.getAttribute('aria-busy') === 'true') return;
+        logout.setAttribute('aria-busy', 'true');
         const detail = await open(user);
-        logout.disabled = false;
+        logout.removeAttribute('aria-busy');
         if (!detail) return;
         const revocationId = await confirmLogout(admin, detail, logout);
         if (!revocationId) return;
