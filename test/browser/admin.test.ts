@@ -187,6 +187,29 @@ describe('the admin experience in Chromium', () => {
     const rows = await table.getByRole('row').allTextContents();
     expect(rows.slice(1).every((text) => text.includes('mia@demo.test'))).toBe(true);
 
+    // Paging: 30 more entries make more than one page of 25.
+    for (let i = 0; i < 30; i++) {
+      await stack.store.appendAudit('demo', {
+        at: new Date().toISOString(),
+        actor: 'u-olivia',
+        action: 'enrollment-code.issued',
+        userId: 'u-mia',
+        trigger: null,
+        detail: { expiresAt: new Date().toISOString() },
+      });
+    }
+    await page.getByRole('button', { name: 'Filter' }).click();
+    await expect.poll(() => page.getByRole('status').first().textContent()).toBe('Page 1: 25 entries');
+    expect(await page.getByRole('button', { name: 'Newer entries' }).isDisabled()).toBe(true);
+    const firstPage = await table.getByRole('row').allTextContents();
+    await page.getByRole('button', { name: 'Older entries' }).click();
+    await expect.poll(() => page.getByRole('status').first().textContent()).toMatch(/^Page 2: \d+ entr/);
+    const secondPage = await table.getByRole('row').allTextContents();
+    const mias = (await stack.store.listAudit('demo', { limit: 200 })).items.filter((e) => e.userId === 'u-mia');
+    expect(firstPage.length - 1 + secondPage.length - 1).toBe(mias.length);
+    await page.getByRole('button', { name: 'Newer entries' }).click();
+    await expect.poll(() => page.getByRole('status').first().textContent()).toBe('Page 1: 25 entries');
+
     await page.getByLabel('User').fill('nobody@demo.test');
     await page.getByRole('button', { name: 'Filter' }).click();
     await expect
