@@ -1,4 +1,5 @@
 import { bodyLimit } from 'hono/body-limit';
+import { cors } from 'hono/cors';
 import { createDeviceAuth } from './auth.js';
 import type { Deps } from './env.js';
 import { createErrorHandler, errorBody } from './http-errors.js';
@@ -11,7 +12,15 @@ import { oktaRoutes } from './routes/okta.js';
 import { oidcRoutes } from './routes/oidc.js';
 import { scimRoutes } from './routes/scim.js';
 import { ssfRoutes } from './routes/ssf.js';
-import { requestIdOf } from './transport.js';
+import {
+  createFailureCounter,
+  DEFAULT_FAILURE_LIMITS,
+  limitFailures,
+  tokenWorkspace,
+  type LimitRule,
+} from './rate-limit.js';
+import { SCIM_MEDIA_TYPE, ScimError } from './scim/resources.js';
+import { headerOf, requestIdOf } from './transport.js';
 
 export const MAX_BODY_BYTES = 64 * 1024;
 
@@ -53,6 +62,23 @@ export function createApp(deps: Deps): CreatedApp {
   // Only where a body can be: reading one builds the full Request, which GETs never need.
   app.on(['POST', 'PUT', 'PATCH', 'DELETE'], '*', limitBody);
 
+  mountFailureLimits(app, deps);
+  // CORS for the extension's pages and worker only: never for web pages. (The IdP routes are
+  // server to server and get no CORS at all.)
+  const allowOrigin = extensionOriginCheck(deps.extensionOrigins);
+  const extensionCors = cors({
+    origin: (origin) => (allowOrigin(origin) ? origin : null),
+    allowMethods: ['GET', 'POST', 'PUT'],
+    allowHeaders: ['authorization', 'content-type', 'idempotency-key'],
+    exposeHeaders: ['retry-after', 'x-request-id'],
+    maxAge: 600,
+  });
+  app.use('/v1/*', async (c, next) => {
+    // Most calls (device polls from the worker with host access, servers) carry no Origin at all.
+    if (headerOf(c, 'origin') === undefined) return next();
+    return extensionCors(c, next);
+  });
+
   app.route('/', healthRoutes(deps));
   app.route('/v1/device', deviceRoutes(deps, services));
   app.route('/v1/admin', adminRoutes(deps, services));
@@ -79,4 +105,70 @@ export function createApp(deps: Deps): CreatedApp {
   app.notFound((c) => c.json(errorBody('ERR_NOT_FOUND', `no route ${c.req.method} ${c.req.path}`), 404));
   app.onError(createErrorHandler(logger));
   return { app, revokeUser };
+}
+
+/**
+ * 429 + Retry-After after too many failures: wrong enrollment codes per address; failed
+ * authentication at Okta GTR, SCIM and the admin API per address and per workspace.
+ */
+function mountFailureLimits(app: ReturnType<typeof createRouter>, deps: Deps) {
+  const limits = deps.failureLimits ?? DEFAULT_FAILURE_LIMITS;
+  const counter = createFailureCounter(deps.clock);
+  const message = (seconds: number) => `too many failed attempts; retry in ${seconds} s`;
+  const json: LimitRule['refuse'] = (c, seconds) => c.json(errorBody('ERR_RATE_LIMITED', message(seconds)), 429);
+  const unauthenticated = (status: number) => status === 401;
+
+  app.use(
+    '/v1/device/enroll',
+    limitFailures(counter, {
+      scope: 'enroll',
+      perAddress: limits.enroll.perAddress,
+      // A wrong, used or expired code, or a malformed request: a guesser gains nothing either way.
+      isFailure: (status) => status === 400 || status === 404,
+      refuse: json,
+    }),
+  );
+  app.use(
+    '/okta/:workspaceId/global-token-revocation',
+    limitFailures(counter, {
+      scope: 'okta',
+      ...limits.auth,
+      workspaceOf: (c) => c.req.param('workspaceId') ?? null,
+      isFailure: (status) => status === 401 || status === 403,
+      refuse: json,
+    }),
+  );
+  app.use(
+    '/scim/:workspaceId/v2/*',
+    limitFailures(counter, {
+      scope: 'scim',
+      ...limits.auth,
+      workspaceOf: (c) => c.req.param('workspaceId') ?? null,
+      isFailure: unauthenticated,
+      refuse: (c, seconds) =>
+        c.body(JSON.stringify(new ScimError(429, message(seconds)).body()), 429, { 'content-type': SCIM_MEDIA_TYPE }),
+    }),
+  );
+  app.use(
+    '/v1/admin/*',
+    limitFailures(counter, {
+      scope: 'admin',
+      ...limits.auth,
+      workspaceOf: tokenWorkspace,
+      isFailure: unauthenticated,
+      refuse: json,
+    }),
+  );
+}
+
+const EXTENSION_ORIGIN =
+  /^(chrome-extension:\/\/[a-p]{32}|moz-extension:\/\/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/;
+
+/** Exactly the configured origins, or else any Chrome or Firefox extension's. */
+export function extensionOriginCheck(configured: readonly string[] | undefined): (origin: string) => boolean {
+  if (configured && configured.length > 0) {
+    const allowed = new Set(configured);
+    return (origin) => allowed.has(origin);
+  }
+  return (origin) => EXTENSION_ORIGIN.test(origin);
 }

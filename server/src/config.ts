@@ -32,6 +32,17 @@ const Env = z.object({
   DATA_DIR: z.string().min(1).default('./data'),
   UL_CONFIG: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Comma-separated origins allowed CORS on /v1 (default: any Chrome or Firefox extension). */
+  EXTENSION_ORIGINS: z
+    .string()
+    .optional()
+    .transform((value) =>
+      (value ?? '')
+        .split(',')
+        .map((origin) => origin.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(z.string().regex(/^(chrome|moz)-extension:\/\/[A-Za-z0-9-]+$/, 'must be extension origins'))),
 });
 
 export interface ServerConfig {
@@ -43,6 +54,7 @@ export interface ServerConfig {
   dataDir: string;
   configPath: string | null;
   logLevel: z.infer<typeof Env>['LOG_LEVEL'];
+  extensionOrigins: string[];
 }
 
 export function loadEnv(env: Record<string, string | undefined>): ServerConfig {
@@ -58,6 +70,7 @@ export function loadEnv(env: Record<string, string | undefined>): ServerConfig {
     dataDir: e.DATA_DIR,
     configPath: e.UL_CONFIG ?? null,
     logLevel: e.LOG_LEVEL,
+    extensionOrigins: e.EXTENSION_ORIGINS,
   };
 }
 

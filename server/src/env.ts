@@ -1,5 +1,6 @@
 import type { Logger } from './logger.js';
 import type { Bus } from './bus.js';
+import type { FailureLimits } from './rate-limit.js';
 import type { DeviceSession, Store } from './store/types.js';
 
 export interface Clock {
@@ -17,6 +18,13 @@ export interface Deps {
   publicUrl: string;
   /** How soon an unknown `kid` may trigger another fetch of an IdP's JWKS (default 30 s). */
   jwksCooldownMs?: number;
+  /**
+   * Browser origins allowed to call the device and admin API cross-origin: exact origins, or by
+   * default any Chrome or Firefox extension (`chrome-extension://<id>`, `moz-extension://<uuid>`).
+   */
+  extensionOrigins?: readonly string[];
+  /** Failed attempts allowed before 429 (default DEFAULT_FAILURE_LIMITS). */
+  failureLimits?: FailureLimits;
 }
 
 export interface AppEnv {

@@ -41,7 +41,7 @@ async function main(): Promise<void> {
 
   if (workspaceFile) await applyWorkspaceFile(store, workspaceFile, systemClock);
   const server = await startServer(
-    { store, bus, clock: systemClock, logger, publicUrl: config.publicUrl },
+    { store, bus, clock: systemClock, logger, publicUrl: config.publicUrl, extensionOrigins: config.extensionOrigins },
     { port: config.port, host: config.host },
   );
   logger.info({ url: server.url, publicUrl: config.publicUrl, store: store.kind }, 'listening');

@@ -116,7 +116,14 @@ export interface TestContext {
   enroll(code: string, deviceName?: string): Promise<{ token: string; deviceId: string }>;
   request(
     path: string,
-    init?: { method?: string; token?: string; body?: unknown; headers?: Record<string, string> },
+    init?: {
+      method?: string;
+      token?: string;
+      body?: unknown;
+      headers?: Record<string, string>;
+      /** The client's address, as the Node adapter would see it on the socket. */
+      address?: string;
+    },
   ): Promise<Response>;
   dispose(): Promise<void>;
 }
@@ -139,7 +146,18 @@ export async function createTestContext(overrides: Partial<Deps> = {}): Promise<
       body = typeof init.body === 'string' ? init.body : JSON.stringify(init.body);
     }
     const method = init.method ?? (body ? 'POST' : 'GET');
-    return Promise.resolve(app.request(path, body === undefined ? { method, headers } : { method, headers, body }));
+    // As the Node adapter passes it: the socket's address and Node's (lower-cased) headers.
+    const env = init.address
+      ? {
+          incoming: {
+            socket: { remoteAddress: init.address },
+            headers: Object.fromEntries(Object.entries(headers).map(([name, value]) => [name.toLowerCase(), value])),
+          },
+        }
+      : undefined;
+    return Promise.resolve(
+      app.request(path, body === undefined ? { method, headers } : { method, headers, body }, env),
+    );
   };
 
   return {

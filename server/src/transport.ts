@@ -52,7 +52,7 @@ function incoming(c: Pick<ContextLike, 'env'>): TaggedRequest | undefined {
 export const requestIdOf = (c: Pick<ContextLike, 'env'>): string => incoming(c)?.requestId ?? randomUUID();
 
 /** A request header read from Node's parsed headers, without building a fetch `Headers`. */
-export function headerOf(c: ContextLike, name: 'authorization'): string | undefined {
+export function headerOf(c: ContextLike, name: 'authorization' | 'origin'): string | undefined {
   const node = incoming(c);
   return node ? node.headers[name] : c.req.header(name);
 }

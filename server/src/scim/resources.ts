@@ -21,7 +21,7 @@ export type ScimType =
 export class ScimError extends Error {
   override readonly name = 'ScimError';
   constructor(
-    readonly status: 400 | 401 | 403 | 404 | 409 | 413 | 500 | 503,
+    readonly status: 400 | 401 | 403 | 404 | 409 | 413 | 429 | 500 | 503,
     readonly detail: string,
     readonly scimType?: ScimType,
   ) {
