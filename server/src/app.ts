@@ -1,7 +1,8 @@
 import { bodyLimit } from 'hono/body-limit';
+import type { MiddlewareHandler } from 'hono';
 import { cors } from 'hono/cors';
 import { createDeviceAuth } from './auth.js';
-import type { Deps } from './env.js';
+import type { AppEnv, Deps } from './env.js';
 import { createErrorHandler, errorBody } from './http-errors.js';
 import { createRevokeUser, type RevokeUser } from './pipeline.js';
 import { createRouter } from './router.js';
@@ -66,18 +67,19 @@ export function createApp(deps: Deps): CreatedApp {
   // CORS for the extension's pages and worker only: never for web pages. (The IdP routes are
   // server to server and get no CORS at all.)
   const allowOrigin = extensionOriginCheck(deps.extensionOrigins);
-  const extensionCors = cors({
+  const extensionCors: MiddlewareHandler<AppEnv> = cors({
     origin: (origin) => (allowOrigin(origin) ? origin : null),
     allowMethods: ['GET', 'POST', 'PUT'],
     allowHeaders: ['authorization', 'content-type', 'idempotency-key'],
     exposeHeaders: ['retry-after', 'x-request-id'],
     maxAge: 600,
   });
-  app.use('/v1/*', async (c, next) => {
+  const corsForExtensions: MiddlewareHandler<AppEnv> = async (c, next) => {
     // Most calls (device polls from the worker with host access, servers) carry no Origin at all.
     if (headerOf(c, 'origin') === undefined) return next();
     return extensionCors(c, next);
-  });
+  };
+  app.use('/v1/*', corsForExtensions);
 
   app.route('/', healthRoutes(deps));
   app.route('/v1/device', deviceRoutes(deps, services));
