@@ -13,6 +13,10 @@ export interface RevokeRequest {
   idempotencyKey?: string | null;
 }
 
+/** A failed publish is tried this many times in all, about a minute end to end. */
+export const PUBLISH_ATTEMPTS = 16;
+const PUBLISH_FIRST_DELAY_MS = 100;
+
 export type RevokeUser = (request: RevokeRequest) => Promise<RevokeResult>;
 
 /**
@@ -48,24 +52,34 @@ export function createRevokeUser({
       { workspaceId, userId, revocationId: revocation.id, trigger, actor, devices: revocation.devices.length },
       'user logged out everywhere',
     );
-    bus
-      .publish({
-        workspaceId,
+    const message = {
+      workspaceId,
+      userId,
+      cursor: revocation.cursor,
+      event: {
+        id: revocation.id,
         userId,
-        cursor: revocation.cursor,
-        event: {
-          id: revocation.id,
-          userId,
-          trigger,
-          reason,
-          origins: revocation.origins,
-          createdAt: revocation.createdAt,
-        },
-      })
-      .catch((error: unknown) => {
-        // Persisted already: devices catch up by cursor on their next poll or reconnect.
-        logger.warn({ err: error, revocationId: revocation.id }, 'could not publish revocation');
+        trigger,
+        reason,
+        origins: revocation.origins,
+        createdAt: revocation.createdAt,
+      },
+    };
+    // Persisted already. A failed publish is retried with backoff (a hub drops what it already
+    // sent by cursor, so a late or repeated message is harmless); past that, devices catch up by
+    // cursor on their next poll or reconnect.
+    const publish = (attempt: number): void => {
+      bus.publish(message).catch((error: unknown) => {
+        if (attempt >= PUBLISH_ATTEMPTS - 1) {
+          logger.warn({ err: error, revocationId: revocation.id }, 'could not publish revocation; devices will poll');
+          return;
+        }
+        if (attempt === 0)
+          logger.warn({ err: error, revocationId: revocation.id }, 'could not publish revocation; retrying');
+        setTimeout(() => publish(attempt + 1), Math.min(5_000, PUBLISH_FIRST_DELAY_MS * 2 ** attempt)).unref();
       });
+    };
+    publish(0);
     return result;
   };
 }

@@ -23,6 +23,8 @@ export const PING_EVERY_MS = 20_000;
  * event loop (and every revocation behind it) for tens of milliseconds.
  */
 const PING_SLOTS = 20;
+const RESYNC_FIRST_DELAY_MS = 100;
+const RESYNC_MAX_DELAY_MS = 5_000;
 
 interface Connection {
   socket: WebSocket;
@@ -99,12 +101,31 @@ export function createDeviceHub(
       send(connection.socket, { type: 'notice', revocationId: message.event.id });
     }
   });
+  /**
+   * After the bus lost messages (a Redis reconnect), every connection re-reads its user's log
+   * from its cursor. The store may still be coming back: whoever failed is retried, with backoff,
+   * until each has caught up or gone.
+   */
+  function resync(connections: Connection[], attempt = 0): void {
+    const failed: Connection[] = [];
+    let firstError: unknown;
+    void Promise.all(
+      connections.map((connection) =>
+        catchUp(connection).catch((error: unknown) => {
+          firstError ??= error;
+          failed.push(connection);
+        }),
+      ),
+    ).then(() => {
+      const open = failed.filter((connection) => connection.socket.readyState === connection.socket.OPEN);
+      if (open.length === 0) return;
+      const delay = Math.min(RESYNC_MAX_DELAY_MS, RESYNC_FIRST_DELAY_MS * 2 ** attempt);
+      logger.warn({ err: firstError, connections: open.length, attempt, retryInMs: delay }, 'resync failed; retrying');
+      setTimeout(() => resync(open, attempt + 1), delay).unref();
+    });
+  }
   const stopResync = bus.onResync(() => {
-    for (const connections of byUser.values()) {
-      for (const connection of connections) {
-        catchUp(connection).catch((error: unknown) => logger.warn({ err: error }, 'resync failed'));
-      }
-    }
+    resync([...byUser.values()].flatMap((connections) => [...connections]));
   });
 
   const pinger = setInterval(

@@ -1,0 +1,113 @@
+import { FIXTURE, type FakeOkta } from '@universal-logout/server/testing';
+import { call, enroll } from '../support/http.js';
+import { inParallel, SimDevice } from '../support/sim-devices.js';
+
+export const PUBLIC_URL = 'http://ul.faults.test';
+export const GTR_AUDIENCE = `${PUBLIC_URL}/okta/acme/global-token-revocation`;
+export const APP_INSTANCE = '0oa-acme';
+
+export const userId = (i: number) => `u-${String(i).padStart(4, '0')}`;
+export const userEmail = (i: number) => `user${i}@acme.test`;
+export const userCode = (i: number) => `CODE-${String(i).padStart(4, '0')}`;
+
+/** The fixture's acme with Okta set up and `count` more members, one enrollment code each. */
+export function bigWorkspace(count: number, okta: FakeOkta) {
+  return {
+    workspaces: FIXTURE.workspaces.map((ws) =>
+      ws.id === 'acme'
+        ? {
+            ...ws,
+            okta: { issuer: okta.issuer, appInstanceId: APP_INSTANCE, jwksUri: okta.jwksUri },
+            users: [
+              ...ws.users,
+              ...Array.from({ length: count }, (_, i) => ({
+                id: userId(i),
+                email: userEmail(i),
+                name: `User ${i}`,
+                role: 'member' as const,
+                apps: ['crm'],
+                enrollmentCode: userCode(i),
+              })),
+            ],
+          }
+        : ws,
+    ),
+  };
+}
+
+/** Enrolls one device per user and connects it; resolves once every device is live. */
+export async function connectDevices(baseUrl: () => string, count: number): Promise<SimDevice[]> {
+  const devices = await inParallel(
+    Array.from({ length: count }, (_, i) => i),
+    16,
+    async (i) => {
+      const { token } = await enroll(baseUrl(), userCode(i));
+      return new SimDevice(baseUrl, token);
+    },
+  );
+  for (const device of devices) device.goOnline();
+  await until(() => devices.every((device) => device.connected), 'every device connected', 30_000);
+  return devices;
+}
+
+export type Outcome = number | 'network-error';
+
+/**
+ * Okta's side of a burst: one GTR call per user, `concurrency` at a time, each with its own
+ * signed token. `onAnswer` sees each answer as it comes (to pull the plug mid-burst).
+ */
+export async function gtrBurst(
+  baseUrl: () => string,
+  tokens: readonly string[],
+  options: {
+    concurrency?: number;
+    onAnswer?: (answered: number) => void | Promise<void>;
+    only?: readonly number[];
+  } = {},
+): Promise<Map<number, Outcome>> {
+  const outcomes = new Map<number, Outcome>();
+  const indexes = options.only ?? tokens.map((_, i) => i);
+  let answered = 0;
+  await inParallel(indexes, options.concurrency ?? 32, async (i) => {
+    let outcome: Outcome;
+    try {
+      const response = await fetch(`${baseUrl()}/okta/acme/global-token-revocation`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${tokens[i]}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ sub_id: { format: 'email', email: userEmail(i) } }),
+      });
+      outcome = response.status;
+      if (response.status === 503 && !response.headers.get('retry-after')) outcome = -503;
+    } catch {
+      outcome = 'network-error';
+    }
+    outcomes.set(i, outcome);
+    answered++;
+    await options.onAnswer?.(answered);
+  });
+  return outcomes;
+}
+
+export async function signAll(okta: FakeOkta, count: number): Promise<string[]> {
+  const now = Date.now();
+  return inParallel(
+    Array.from({ length: count }, (_, i) => i),
+    8,
+    () => okta.sign({ audience: GTR_AUDIENCE, subject: APP_INSTANCE, now }),
+  );
+}
+
+export async function until(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/** The revocations the store holds for a user, read through the admin API. */
+export async function revocationsOf(baseUrl: string, adminToken: string, id: string): Promise<{ id: string }[]> {
+  const { status, body } = await call(baseUrl, `/v1/admin/revocations?userId=${id}`, { token: adminToken });
+  if (status !== 200) throw new Error(`revocations of ${id}: ${status}`);
+  return body.revocations as { id: string }[];
+}
