@@ -8,6 +8,8 @@ import WebSocket from 'ws';
 export class SimDevice {
   /** Deliveries per revocation id (more than 1 means the server sent it again). */
   readonly deliveries = new Map<string, number>();
+  /** When each revocation first arrived (performance.now()), for latency figures. */
+  readonly firstSeenAt = new Map<string, number>();
   /** Revocation ids the device enforced (receipt accepted), in order. */
   readonly enforced: string[] = [];
   cursor: string | undefined;
@@ -49,6 +51,7 @@ export class SimDevice {
       const message = JSON.parse(data.toString()) as { type: string; event?: { id: string }; cursor?: string };
       if (message.type !== 'revocation' || !message.event || !message.cursor) return;
       const id = message.event.id;
+      if (!this.firstSeenAt.has(id)) this.firstSeenAt.set(id, performance.now());
       this.deliveries.set(id, (this.deliveries.get(id) ?? 0) + 1);
       this.cursor = message.cursor;
       if (!this.enforced.includes(id)) void this.enforce(id);
