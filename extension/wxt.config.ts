@@ -15,6 +15,14 @@ export default defineConfig({
     description: 'Opens your company’s shared app accounts and logs them out everywhere when access ends.',
     permissions: ['storage', 'cookies', 'browsingData', 'tabs', 'scripting', 'alarms', 'notifications'],
     host_permissions: ['http://*/*', 'https://*/*'],
-    browser_specific_settings: { gecko: { id: 'universal-logout@universal-logout.dev', strict_min_version: '115.0' } },
+    browser_specific_settings: {
+      gecko: {
+        id: 'universal-logout@universal-logout.dev',
+        strict_min_version: '115.0',
+        // Firefox's install-time consent: the extension sends its device token (authentication) to
+        // the organisation's own server, and nothing to anyone else.
+        data_collection_permissions: { required: ['authenticationInfo'] },
+      },
+    },
   },
 });

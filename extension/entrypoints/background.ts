@@ -1,3 +1,4 @@
+import '../lib/zod-setup';
 import { browser } from 'wxt/browser';
 import { AdminPageMessage, PopupRequest, type PopupState } from '@universal-logout/shared';
 import { createAdminNotifier, NOTIFICATION_PREFIX } from '../lib/admin-notifier';

@@ -1,3 +1,4 @@
+import '../../lib/zod-setup';
 import { browser } from 'wxt/browser';
 import {
   ADMIN_ROLES,

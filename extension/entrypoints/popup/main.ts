@@ -1,3 +1,4 @@
+import '../../lib/zod-setup';
 import { browser } from 'wxt/browser';
 import { button, element, errorLine, input } from '../../lib/dom';
 import { ADMIN_ROLES, type PopupRequest, type PopupState, type Role } from '@universal-logout/shared';
