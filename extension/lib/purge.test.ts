@@ -29,6 +29,27 @@ describe('purgeOrigins', () => {
     );
   });
 
+  it('removes the app’s cookies from every cookie store: Firefox containers and private windows', async () => {
+    const stores = ['firefox-default', 'firefox-container-1', 'firefox-container-4', 'firefox-private'];
+    const t = createTestBrowser({ stores, originsUnsupported: true });
+    for (const storeId of stores) {
+      t.addCookie({ name: 'sid', domain: 'crm.example.test', storeId });
+      t.addCookie({ name: 'news', domain: 'news.example.test', storeId });
+    }
+    const result = await purgeOrigins(t.browser, [CRM], []);
+    expect(result.removed.cookies).toBe(4);
+    expect(result.errors).toEqual([]);
+    expect(t.jar.map((cookie) => `${cookie.name}@${cookie.storeId}`).sort()).toEqual(
+      stores.map((storeId) => `news@${storeId}`).sort(),
+    );
+    // Firefox: site data by host name, which covers every container.
+    expect(t.browsingData.remove).toHaveBeenLastCalledWith(
+      { hostnames: ['crm.example.test'] },
+      { localStorage: true, indexedDB: true, serviceWorkers: true },
+    );
+    expect(result.removed.origins).toBe(1);
+  });
+
   it('counts from what is gone afterwards, and reports a cookie that survived', async () => {
     const t = createTestBrowser({ stuck: ['sticky'] });
     t.addCookie({ name: 'sid', domain: 'crm.example.test' });

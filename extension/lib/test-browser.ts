@@ -17,10 +17,11 @@ interface FakeCookie {
  * fakeBrowser with the APIs it lacks (cookies, browsingData, scripting, notifications) stubbed
  * over an in-memory cookie jar, so purge logic runs against state it can inspect.
  */
-export function createTestBrowser(options: { stuck?: string[] } = {}) {
+export function createTestBrowser(options: { stuck?: string[]; stores?: string[]; originsUnsupported?: boolean } = {}) {
   fakeBrowser.reset();
   const jar: FakeCookie[] = [];
   const matches = (cookie: FakeCookie, query: Record<string, unknown>) => {
+    if (typeof query.storeId === 'string' && cookie.storeId !== query.storeId) return false;
     if (typeof query.name === 'string' && cookie.name !== query.name) return false;
     if (typeof query.domain === 'string' && !cookie.domain.replace(/^\./, '').endsWith(query.domain)) return false;
     if (typeof query.url === 'string' && !new URL(query.url).hostname.endsWith(cookie.domain.replace(/^\./, '')))
@@ -31,16 +32,18 @@ export function createTestBrowser(options: { stuck?: string[] } = {}) {
     return true;
   };
   const cookies = {
-    getAllCookieStores: vi.fn(() => Promise.resolve([{ id: '0', tabIds: [] }])),
+    getAllCookieStores: vi.fn(() => Promise.resolve((options.stores ?? ['0']).map((id) => ({ id, tabIds: [] })))),
     getAll: vi.fn((query: Record<string, unknown>) =>
       Promise.resolve(jar.filter((cookie) => matches(cookie, query)).map((c) => ({ ...c }))),
     ),
-    remove: vi.fn((details: { name: string; url: string }) => {
+    remove: vi.fn((details: { name: string; url: string; storeId?: string }) => {
       // A cookie named in `stuck` survives removal, as when the browser refuses: the purge must notice.
       if (!options.stuck?.includes(details.name)) {
         const index = jar.findIndex(
           (cookie) =>
-            cookie.name === details.name && new URL(details.url).hostname.endsWith(cookie.domain.replace(/^\./, '')),
+            cookie.name === details.name &&
+            (details.storeId === undefined || cookie.storeId === details.storeId) &&
+            new URL(details.url).hostname.endsWith(cookie.domain.replace(/^\./, '')),
         );
         if (index >= 0) jar.splice(index, 1);
       }
@@ -48,7 +51,14 @@ export function createTestBrowser(options: { stuck?: string[] } = {}) {
     }),
     set: vi.fn(),
   };
-  const browsingData = { remove: vi.fn(() => Promise.resolve()) };
+  // Firefox's browsingData takes `hostnames`, and throws on Chrome's `origins`.
+  const browsingData = {
+    remove: vi.fn((removal: { origins?: string[] }) =>
+      options.originsUnsupported && removal.origins
+        ? Promise.reject(new Error('Type error for parameter removalOptions: Unexpected property "origins"'))
+        : Promise.resolve(),
+    ),
+  };
   const scripting = { executeScript: vi.fn(() => Promise.resolve([])) };
   const notifications = { create: vi.fn(() => Promise.resolve('id')) };
   const badge = { text: '', color: '' };
