@@ -5,15 +5,26 @@ import { defineConfig } from 'wxt';
 // - cookies: inject app sessions and purge them (partitioned ones too);
 // - browsingData: clear localStorage, IndexedDB, CacheStorage and service workers per origin;
 // - tabs + scripting: open apps, write their localStorage, reload or close their tabs;
-// - alarms: the 30 s safety-net poll; notifications: tell the user they were logged out.
+// - alarms: the 30 s safety-net poll; notifications: tell the user they were logged out;
+// - contextualIdentities (Firefox): list every container, so that each one's cookies are purged.
 // Host permissions for http and https: the managed apps' origins come from the server at run time
 // and must be purged without a user gesture; Secure cookies are visible only with https access.
 export default defineConfig({
   modules: ['@wxt-dev/webextension-polyfill'],
-  manifest: {
+  manifest: ({ browser }) => ({
     name: 'Universal Logout',
     description: 'Opens your company’s shared app accounts and logs them out everywhere when access ends.',
-    permissions: ['storage', 'cookies', 'browsingData', 'tabs', 'scripting', 'alarms', 'notifications'],
+    permissions: [
+      'storage',
+      'cookies',
+      'browsingData',
+      'tabs',
+      'scripting',
+      'alarms',
+      'notifications',
+      // Firefox: every container's cookie store, also those without an open tab.
+      ...(browser === 'firefox' ? ['contextualIdentities'] : []),
+    ],
     host_permissions: ['http://*/*', 'https://*/*'],
     browser_specific_settings: {
       gecko: {
@@ -24,5 +35,5 @@ export default defineConfig({
         data_collection_permissions: { required: ['authenticationInfo'] },
       },
     },
-  },
+  }),
 });

@@ -29,9 +29,14 @@ describe('purgeOrigins', () => {
     );
   });
 
-  it('removes the app’s cookies from every cookie store: Firefox containers and private windows', async () => {
+  it('removes the app’s cookies from every cookie store: Firefox containers, with or without tabs, and private windows', async () => {
+    // Only the stores with open tabs are listed by cookies.getAllCookieStores(); container 4 has none.
+    const t = createTestBrowser({
+      stores: ['firefox-default', 'firefox-container-1', 'firefox-private'],
+      containers: ['firefox-container-1', 'firefox-container-4'],
+      originsUnsupported: true,
+    });
     const stores = ['firefox-default', 'firefox-container-1', 'firefox-container-4', 'firefox-private'];
-    const t = createTestBrowser({ stores, originsUnsupported: true });
     for (const storeId of stores) {
       t.addCookie({ name: 'sid', domain: 'crm.example.test', storeId });
       t.addCookie({ name: 'news', domain: 'news.example.test', storeId });
@@ -42,11 +47,12 @@ describe('purgeOrigins', () => {
     expect(t.jar.map((cookie) => `${cookie.name}@${cookie.storeId}`).sort()).toEqual(
       stores.map((storeId) => `news@${storeId}`).sort(),
     );
-    // Firefox: site data by host name, which covers every container.
-    expect(t.browsingData.remove).toHaveBeenLastCalledWith(
-      { hostnames: ['crm.example.test'] },
-      { localStorage: true, indexedDB: true, serviceWorkers: true },
-    );
+    // Firefox: site data by host name, container by container, then the default.
+    const dataTypes = { localStorage: true, indexedDB: true, serviceWorkers: true };
+    for (const cookieStoreId of ['firefox-default', 'firefox-container-1', 'firefox-container-4']) {
+      expect(t.browsingData.remove).toHaveBeenCalledWith({ hostnames: ['crm.example.test'], cookieStoreId }, dataTypes);
+    }
+    expect(t.browsingData.remove).toHaveBeenLastCalledWith({ hostnames: ['crm.example.test'] }, dataTypes);
     expect(result.removed.origins).toBe(1);
   });
 

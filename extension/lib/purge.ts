@@ -23,6 +23,26 @@ const siteOf = (origin: string) => {
   return `${url.protocol}//${url.hostname}`;
 };
 
+interface ContextualIdentities {
+  query(details: object): Promise<{ cookieStoreId: string }[]>;
+}
+
+/**
+ * Every cookie store: the ones with tabs (`cookies.getAllCookieStores`) and, in Firefox, every
+ * container whether or not a tab is open in it, and the default store.
+ */
+async function cookieStores(browser: Browser): Promise<(string | undefined)[]> {
+  const ids = new Set<string>();
+  for (const store of await browser.cookies.getAllCookieStores().catch(() => [])) ids.add(store.id);
+  const identities = (browser as unknown as { contextualIdentities?: ContextualIdentities }).contextualIdentities;
+  if (identities) {
+    const containers = await identities.query({}).catch(() => []);
+    for (const container of containers) ids.add(container.cookieStoreId);
+    ids.add('firefox-default');
+  }
+  return ids.size > 0 ? [...ids] : [undefined];
+}
+
 /**
  * Everything a managed app keeps in this browser: its cookies in every cookie store (containers,
  * incognito where allowed), partitioned ones and those partitioned under its site, its site data per
@@ -33,11 +53,11 @@ export async function purgeOrigins(browser: Browser, origins: string[], ledger: 
   const unique = [...new Set(origins)];
 
   // 1. Cookies.
-  const stores = await browser.cookies.getAllCookieStores().catch(() => [{ id: undefined as unknown as string }]);
+  const stores = await cookieStores(browser);
   const find = async (): Promise<Map<string, Cookie>> => {
     const queries: Record<string, unknown>[] = [];
-    for (const store of stores) {
-      const inStore = store.id ? { storeId: store.id } : {};
+    for (const storeId of stores) {
+      const inStore = storeId ? { storeId } : {};
       for (const origin of unique) {
         queries.push(
           { url: `${origin}/`, ...inStore },
@@ -115,13 +135,9 @@ export async function purgeOrigins(browser: Browser, origins: string[], ledger: 
       await browser.browsingData.remove({ origins: [origin] }, dataTypes);
       cleared++;
     } catch {
-      // Firefox names hosts, not origins.
+      // Firefox names hosts, not origins, and clears one container at a time.
       try {
-        await browser.browsingData.remove(
-          // Firefox's extension of the API, unknown to Chrome's types.
-          { hostnames: [new URL(origin).hostname] } as unknown as WxtBrowser.browsingData.RemovalOptions,
-          { localStorage: true, indexedDB: true, serviceWorkers: true },
-        );
+        await firefoxSiteData(browser, new URL(origin).hostname, stores);
         cleared++;
       } catch (error) {
         errors.push(`site data ${origin}: ${String(error)}`);
@@ -130,4 +146,21 @@ export async function purgeOrigins(browser: Browser, origins: string[], ledger: 
   }
 
   return { removed: { cookies: before.size - after.size, origins: cleared, tabs }, errors };
+}
+
+/** Firefox: `browsingData` by host name, once per container (`cookieStoreId`), then for the default. */
+async function firefoxSiteData(browser: Browser, hostname: string, stores: (string | undefined)[]): Promise<void> {
+  const dataTypes = { localStorage: true, indexedDB: true, serviceWorkers: true };
+  // Firefox's extensions of the API, unknown to Chrome's types.
+  const remove = (options: { hostnames: string[]; cookieStoreId?: string }) =>
+    browser.browsingData.remove(options as unknown as WxtBrowser.browsingData.RemovalOptions, dataTypes);
+  const containers = stores.filter(
+    (id): id is string => id !== undefined && id.startsWith('firefox-') && id !== 'firefox-private',
+  );
+  try {
+    await Promise.all(containers.map((cookieStoreId) => remove({ hostnames: [hostname], cookieStoreId })));
+  } catch {
+    // A Firefox without cookieStoreId here: the removal below is what it can do.
+  }
+  await remove({ hostnames: [hostname] });
 }

@@ -17,7 +17,9 @@ interface FakeCookie {
  * fakeBrowser with the APIs it lacks (cookies, browsingData, scripting, notifications) stubbed
  * over an in-memory cookie jar, so purge logic runs against state it can inspect.
  */
-export function createTestBrowser(options: { stuck?: string[]; stores?: string[]; originsUnsupported?: boolean } = {}) {
+export function createTestBrowser(
+  options: { stuck?: string[]; stores?: string[]; originsUnsupported?: boolean; containers?: string[] } = {},
+) {
   fakeBrowser.reset();
   const jar: FakeCookie[] = [];
   const matches = (cookie: FakeCookie, query: Record<string, unknown>) => {
@@ -67,6 +69,19 @@ export function createTestBrowser(options: { stuck?: string[]; stores?: string[]
     setBadgeBackgroundColor: vi.fn(({ color }: { color: string }) => Promise.resolve(void (badge.color = color))),
   };
   Object.assign(fakeBrowser, { cookies, browsingData, scripting, notifications, action });
+  // Firefox only: containers, with or without open tabs. Absent in Chrome (and fakeBrowser.reset()
+  // must not meet an undefined API).
+  const containers = options.containers;
+  if (containers) {
+    Object.assign(fakeBrowser, {
+      contextualIdentities: {
+        query: vi.fn(() => Promise.resolve(containers.map((cookieStoreId) => ({ cookieStoreId })))),
+        resetState: () => undefined,
+      },
+    });
+  } else {
+    delete (fakeBrowser as { contextualIdentities?: unknown }).contextualIdentities;
+  }
   const reload = vi.fn(() => Promise.resolve());
   Object.assign(fakeBrowser.tabs, { reload });
   return {
