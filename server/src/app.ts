@@ -21,7 +21,7 @@ import {
   type LimitRule,
 } from './rate-limit.js';
 import { SCIM_MEDIA_TYPE, ScimError } from './scim/resources.js';
-import { headerOf, requestIdOf } from './transport.js';
+import { headerOf, readHeadersFromNode, requestIdOf } from './transport.js';
 
 export const MAX_BODY_BYTES = 64 * 1024;
 
@@ -41,6 +41,7 @@ export function createApp(deps: Deps): CreatedApp {
   app.use(async (c, next) => {
     const started = performance.now();
     c.set('requestId', requestIdOf(c));
+    readHeadersFromNode(c);
     await next();
     // Successful reads (device polls, every 30 s per browser) are the bulk of the traffic and
     // say nothing new: debug. Every write and every failure: info.

@@ -49,4 +49,27 @@ describe('the listening server', () => {
     const secret = token.split('.')[3]!;
     expect(JSON.stringify(lines)).not.toContain(secret);
   });
+
+  it('reads named request headers from Node’s parsed headers, as Hono would from fetch Headers', async () => {
+    const enroll = (contentType: string, code: string) =>
+      fetch(`${server.url}/v1/device/enroll`, {
+        method: 'POST',
+        headers: { 'Content-Type': contentType },
+        body: JSON.stringify({ code }),
+      });
+    expect((await enroll('text/plain', 'ANA-0001')).status).toBe(415);
+    expect((await enroll('APPLICATION/JSON; charset=utf-8', 'ANA-0001')).status).toBe(201);
+    // SCIM reads its media type the same way.
+    const scim = await fetch(`${server.url}/scim/acme/v2/Users`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer scim-token-acme-0123456789', 'content-type': 'application/scim+json' },
+      body: JSON.stringify({
+        schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'],
+        userName: 'new@acme.test',
+        emails: [{ value: 'new@acme.test', primary: true }],
+        active: true,
+      }),
+    });
+    expect(scim.status).toBe(201);
+  });
 });

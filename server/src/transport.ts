@@ -56,3 +56,22 @@ export function headerOf(c: ContextLike, name: 'authorization' | 'origin'): stri
   const node = incoming(c);
   return node ? node.headers[name] : c.req.header(name);
 }
+
+/**
+ * Makes `c.req.header(name)` read Node's parsed headers. Hono's own reads the fetch `Headers` of
+ * the request, which @hono/node-server builds (with undici's validation of every header) on first
+ * use, and Hono's validator asks for `Content-Type` on every validated request, GETs included.
+ * Only for a named header: the whole record still comes from Hono.
+ */
+export function readHeadersFromNode(c: { env: unknown; req: { header: (name?: string) => unknown } }): void {
+  const node = incoming(c);
+  if (!node) return;
+  const original = c.req.header.bind(c.req);
+  Object.defineProperty(c.req, 'header', {
+    value: (name?: string) => {
+      if (name === undefined) return original();
+      const value = node.headers[name.toLowerCase()];
+      return Array.isArray(value) ? value.join(', ') : value;
+    },
+  });
+}
