@@ -27,6 +27,16 @@ export function button(label: string, className = ''): HTMLButtonElement {
   return node;
 }
 
+/** A table labelled for assistive technology, with column headers and the given body. */
+export function dataTable(label: string, columns: string[], body: HTMLElement): HTMLElement {
+  return element(
+    'table',
+    { 'aria-label': label },
+    element('thead', {}, element('tr', {}, ...columns.map((name) => element('th', { scope: 'col' }, name)))),
+    body,
+  );
+}
+
 export function errorLine(error: string | null): Node[] {
   return error ? [element('p', { class: 'error', role: 'alert' }, error)] : [];
 }

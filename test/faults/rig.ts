@@ -1,5 +1,16 @@
-import { FIXTURE, type FakeOkta } from '@universal-logout/server/testing';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { FIXTURE, startFakeOkta, type FakeOkta } from '@universal-logout/server/testing';
 import { call, enroll } from '../support/http.js';
+import {
+  fixtureFile,
+  freePort,
+  startRedisProcess,
+  startServerProcess,
+  type RedisProcess,
+  type ServerProcess,
+} from '../support/processes.js';
 import { inParallel, SimDevice } from '../support/sim-devices.js';
 
 export const PUBLIC_URL = 'http://ul.faults.test';
@@ -110,4 +121,58 @@ export async function revocationsOf(baseUrl: string, adminToken: string, id: str
   const { status, body } = await call(baseUrl, `/v1/admin/revocations?userId=${id}`, { token: adminToken });
   if (status !== 200) throw new Error(`revocations of ${id}: ${status}`);
   return body.revocations as { id: string }[];
+}
+
+/** What a fault test runs: Okta, its own Redis (AOF on) when asked, one server, devices. */
+export interface FaultRig {
+  okta: FakeOkta;
+  /** Replaced when a test restarts Redis. */
+  redis: RedisProcess | null;
+  redisDir: string | null;
+  /** Replaced when a test restarts the server. */
+  server: ServerProcess;
+  /** The server's environment: the same port and data when it is started again. */
+  env: Record<string, string>;
+  adminToken: string;
+  devices: SimDevice[];
+  startRedisAgain(): Promise<RedisProcess>;
+  stop(): Promise<void>;
+}
+
+export async function startFaultRig(options: { store: 'embedded' | 'redis'; users: number }): Promise<FaultRig> {
+  const okta = await startFakeOkta('https://acme.okta.test');
+  const redisDir = options.store === 'redis' ? await mkdtemp(join(tmpdir(), 'ul-faults-redis-')) : null;
+  const redis = redisDir ? await startRedisProcess({ appendonly: true, dir: redisDir }) : null;
+  const env: Record<string, string> = {
+    PORT: String(await freePort()),
+    PUBLIC_URL,
+    UL_CONFIG: await fixtureFile(bigWorkspace(options.users, okta)),
+    LOG_LEVEL: 'warn',
+    ...(redis ? { REDIS_URL: redis.url } : { DATA_DIR: await mkdtemp(join(tmpdir(), 'ul-faults-data-')) }),
+  };
+  const server = await startServerProcess(env);
+  const adminToken = (await enroll(server.url, 'ADMIN-0001')).token;
+  const rig: FaultRig = {
+    okta,
+    redis,
+    redisDir,
+    server,
+    env,
+    adminToken,
+    devices: [],
+    async startRedisAgain() {
+      if (!rig.redis || !redisDir) throw new Error('this rig has no Redis');
+      // Same port, same directory: Redis reloads its append-only file.
+      rig.redis = await startRedisProcess({ port: rig.redis.port, appendonly: true, dir: redisDir });
+      return rig.redis;
+    },
+    async stop() {
+      for (const device of rig.devices) device.goOffline();
+      await rig.server.stop();
+      await rig.redis?.stop();
+      await okta.close();
+    },
+  };
+  if (options.users > 0) rig.devices = await connectDevices(() => rig.server.url, options.users);
+  return rig;
 }

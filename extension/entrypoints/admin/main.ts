@@ -12,7 +12,7 @@ import {
   type Role,
 } from '@universal-logout/shared';
 import { adminApi, api, ApiError } from '../../lib/api';
-import { button, element, errorLine, input, plural, when } from '../../lib/dom';
+import { button, dataTable, element, errorLine, input, plural, when } from '../../lib/dom';
 import { createState, type Session } from '../../lib/state';
 
 const top = document.querySelector<HTMLElement>('#top');
@@ -85,20 +85,7 @@ function removedText(device: RevocationStatus['devices'][number]): string {
 function enforcement(admin: Admin, revocationId: string, heading: string): HTMLElement {
   const summary = element('p', { role: 'status', class: 'summary' }, 'Waiting for the devices…');
   const body = element('tbody');
-  const table = element(
-    'table',
-    { 'aria-label': 'Enforcement by device' },
-    element(
-      'thead',
-      {},
-      element(
-        'tr',
-        {},
-        ...['Device', 'State', 'Delivered', 'Enforced', 'Removed'].map((name) => element('th', { scope: 'col' }, name)),
-      ),
-    ),
-    body,
-  );
+  const table = dataTable('Enforcement by device', ['Device', 'State', 'Delivered', 'Enforced', 'Removed'], body);
   const section = element(
     'section',
     { class: 'enforcement', 'aria-label': heading },
@@ -271,14 +258,9 @@ function userDetail(admin: Admin, detail: AdminUserDetail, panel: HTMLElement) {
   const devices =
     detail.devices.length === 0
       ? element('p', {}, 'No enrolled devices.')
-      : element(
-          'table',
-          { 'aria-label': 'Devices' },
-          element(
-            'thead',
-            {},
-            element('tr', {}, ...['Name', 'Last seen', 'State'].map((name) => element('th', { scope: 'col' }, name))),
-          ),
+      : dataTable(
+          'Devices',
+          ['Name', 'Last seen', 'State'],
           element(
             'tbody',
             {},
@@ -550,20 +532,7 @@ function auditView(admin: Admin): HTMLElement {
   );
   const status = element('p', { role: 'status', class: 'meta' });
   const body = element('tbody');
-  const table = element(
-    'table',
-    { 'aria-label': 'Audit log' },
-    element(
-      'thead',
-      {},
-      element(
-        'tr',
-        {},
-        ...['When', 'Who', 'What', 'User', 'Trigger', 'Outcome'].map((name) => element('th', { scope: 'col' }, name)),
-      ),
-    ),
-    body,
-  );
+  const table = dataTable('Audit log', ['When', 'Who', 'What', 'User', 'Trigger', 'Outcome'], body);
   const newer = button('Newer entries', 'secondary');
   const older = button('Older entries', 'secondary');
   // Cursors of the pages before this one, so "Newer entries" goes back exactly.
