@@ -1,4 +1,5 @@
 import { mkdtemp } from 'node:fs/promises';
+import { expect } from 'vitest';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FIXTURE, startFakeOkta, type FakeOkta } from '@universal-logout/server/testing';
@@ -175,4 +176,50 @@ export async function startFaultRig(options: { store: 'embedded' | 'redis'; user
   };
   if (options.users > 0) rig.devices = await connectDevices(() => rig.server.url, options.users);
   return rig;
+}
+
+/** A burst of one GTR call per user, with `fault` run once when the `at`-th answer comes back. */
+export async function burstWithFault(
+  rig: FaultRig,
+  tokens: readonly string[],
+  fault: () => Promise<void>,
+  at = 250,
+): Promise<Map<number, Outcome>> {
+  const faults: Promise<void>[] = [];
+  const outcomes = await gtrBurst(() => rig.server.url, tokens, {
+    onAnswer: (answered) => {
+      if (answered === at && faults.length === 0) faults.push(fault());
+    },
+  });
+  await Promise.all(faults);
+  return outcomes;
+}
+
+/** Each user acknowledged has exactly one revocation in the store, enforced by their device, sent once. */
+export async function expectPersistedAndDeliveredOnce(rig: FaultRig, acknowledged: number[], timeoutMs = 30_000) {
+  for (const i of acknowledged) {
+    expect((await revocationsOf(rig.server.url, rig.adminToken, userId(i))).length, userId(i)).toBe(1);
+  }
+  await until(
+    () => acknowledged.every((i) => rig.devices[i]!.enforced.length === 1),
+    'every acknowledged logout enforced',
+    timeoutMs,
+  ).catch((error: unknown) => {
+    const missing = acknowledged.filter((i) => rig.devices[i]!.enforced.length !== 1).map(userId);
+    throw new Error(
+      `${String(error)}: ${missing.length} of ${acknowledged.length} missing, e.g. ${missing.slice(0, 5).join(', ')}`,
+    );
+  });
+  for (const i of acknowledged) expect([...rig.devices[i]!.deliveries.values()], userId(i)).toEqual([1]);
+}
+
+/** Okta retrying the calls that failed: all 204, then every device has enforced exactly once. */
+export async function expectRetriesComplete(rig: FaultRig, tokens: readonly string[], failed: number[]) {
+  const again = await gtrBurst(() => rig.server.url, tokens, { only: failed });
+  expect(new Set(again.values())).toEqual(new Set([204]));
+  await until(() => rig.devices.every((device) => device.enforced.length === 1), 'every device enforced', 30_000);
+  expect(rig.devices.every((device) => [...device.deliveries.values()].every((count) => count === 1))).toBe(true);
+  for (const i of failed.slice(0, 100)) {
+    expect((await revocationsOf(rig.server.url, rig.adminToken, userId(i))).length, userId(i)).toBe(1);
+  }
 }
