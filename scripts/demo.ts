@@ -49,6 +49,8 @@ const lines = [
   `  Chrome   chrome://extensions -> Developer mode -> Load unpacked -> ${chrome}`,
   `  Firefox  about:debugging#/runtime/this-firefox -> Load Temporary Add-on -> ${join(firefox, 'manifest.json')}`,
   `  In its popup enter Server URL ${publicUrl} and a code above.`,
+  '  Olivia (owner) and Adam (admin) also get an Admin button: search, log a user out everywhere,',
+  '  watch each device enforce it, notifications and the audit log. Try it on Mia in another profile.',
   '',
   'Press Ctrl-C to stop.',
 ];
