@@ -10,8 +10,10 @@ import { openTestSocket, type TestSocket } from '@universal-logout/server/testin
 import { call, enroll, wsUrl } from '../test/support/http.js';
 import { fixtureFile, startServerProcess, type ServerProcess } from '../test/support/processes.js';
 import { cleanUpPrefix, connectRedis, REDIS_URL, testPrefix } from '../test/support/redis.js';
+import { indexes, inParallel } from '../test/support/sim-devices.js';
 import { loadMedian, type LoadResult } from './lib/load.js';
 import { rssKiB } from './lib/rss.js';
+import { benchWorkspace } from './lib/workspace.js';
 import { ratio, summarize, type Summary } from './lib/stats.js';
 
 export interface ServerBenchOptions {
@@ -31,44 +33,6 @@ interface StoreFigures {
 }
 
 const log = (message: string) => process.stdout.write(`[bench] ${message}\n`);
-
-async function pool<T>(count: number, concurrency: number, task: (index: number) => Promise<T>): Promise<T[]> {
-  const results: T[] = new Array<T>(count);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < count) {
-        const index = next++;
-        results[index] = await task(index);
-      }
-    }),
-  );
-  return results;
-}
-
-function benchWorkspace(users: number) {
-  return {
-    workspaces: [
-      {
-        id: 'bench',
-        name: 'Bench',
-        apps: [
-          { id: 'crm', name: 'CRM', origins: ['https://crm.bench.test'], session: { cookies: [], localStorage: {} } },
-        ],
-        users: [
-          { id: 'u-owner', email: 'owner@bench.test', name: 'Owner', role: 'owner', enrollmentCode: 'BENCH-OWNER' },
-          ...Array.from({ length: users }, (_, i) => ({
-            id: `u-${i}`,
-            email: `u${i}@bench.test`,
-            name: `User ${i}`,
-            apps: ['crm'],
-            enrollmentCode: `BENCH-${i}`,
-          })),
-        ],
-      },
-    ],
-  };
-}
 
 async function floorHttp(options: ServerBenchOptions): Promise<LoadResult> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'bench/lib/bare-server.ts'], {
@@ -167,7 +131,7 @@ async function benchStore(store: 'embedded' | 'redis', options: ServerBenchOptio
   try {
     const owner = await enroll(server.url, 'BENCH-OWNER');
     log(`${store}: enrolling ${maxDevices} devices`);
-    const devices = await pool(maxDevices, 32, (i) => enroll(server.url, `BENCH-${i}`));
+    const devices = await inParallel(indexes(maxDevices), 32, (i) => enroll(server.url, `BENCH-${i}`));
 
     const first = await call(server.url, '/v1/device/revocations', { token: devices[0]!.token });
     log(`${store}: device poll, nothing new`);
@@ -185,7 +149,7 @@ async function benchStore(store: 'embedded' | 'redis', options: ServerBenchOptio
     const baseRss = rssKiB(server.pid);
     for (const count of [...options.deviceCounts].sort((a, b) => a - b)) {
       log(`${store}: connecting ${count} devices`);
-      const fresh = await pool(count - sockets.length, 64, async (i) => {
+      const fresh = await inParallel(indexes(count - sockets.length), 64, async (i) => {
         const socket = await openTestSocket(wsUrl(server.url));
         socket.send({ type: 'hello', token: devices[sockets.length + i]!.token });
         await socket.next((m) => m.type === 'ready', 30_000);

@@ -9,8 +9,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { call, enroll } from '../test/support/http.js';
 import { fixtureFile, freePort, startRedisProcess, startServerProcess } from '../test/support/processes.js';
-import { inParallel, SimDevice } from '../test/support/sim-devices.js';
+import { indexes, inParallel, SimDevice } from '../test/support/sim-devices.js';
 import { rssKiB } from './lib/rss.js';
+import { benchWorkspace } from './lib/workspace.js';
 import { summarize, type Summary } from './lib/stats.js';
 
 const { values } = parseArgs({
@@ -31,30 +32,8 @@ const MINUTES = positive('minutes', values.minutes);
 const RATE = positive('rate', values.rate);
 const log = (message: string) => process.stdout.write(`[soak] ${new Date().toISOString().slice(11, 19)} ${message}\n`);
 
-const workspace = {
-  workspaces: [
-    {
-      id: 'soak',
-      name: 'Soak',
-      apps: [
-        { id: 'crm', name: 'CRM', origins: ['https://crm.soak.test'], session: { cookies: [], localStorage: {} } },
-      ],
-      users: [
-        { id: 'u-owner', email: 'owner@soak.test', name: 'Owner', role: 'owner', enrollmentCode: 'SOAK-OWNER' },
-        ...Array.from({ length: DEVICES }, (_, i) => ({
-          id: `u-${i}`,
-          email: `u${i}@soak.test`,
-          name: `User ${i}`,
-          apps: ['crm'],
-          enrollmentCode: `SOAK-${i}`,
-        })),
-      ],
-    },
-  ],
-};
-
 const redis = await startRedisProcess({ appendonly: true, dir: await mkdtemp(join(tmpdir(), 'ul-soak-redis-')) });
-const env = { REDIS_URL: redis.url, UL_CONFIG: await fixtureFile(workspace), LOG_LEVEL: 'warn' };
+const env = { REDIS_URL: redis.url, UL_CONFIG: await fixtureFile(benchWorkspace(DEVICES)), LOG_LEVEL: 'warn' };
 log(`two instances on ${redis.url}`);
 const servers = [
   await startServerProcess({ ...env, PORT: String(await freePort()) }),
@@ -63,17 +42,13 @@ const servers = [
 const [a, b] = servers as [(typeof servers)[0], (typeof servers)[0]];
 
 try {
-  const owner = await enroll(a.url, 'SOAK-OWNER');
+  const owner = await enroll(a.url, 'BENCH-OWNER');
   log(`enrolling ${DEVICES} devices`);
-  const devices = await inParallel(
-    Array.from({ length: DEVICES }, (_, i) => i),
-    32,
-    async (i) => {
-      const server = i % 2 === 0 ? a : b;
-      const { token } = await enroll(server.url, `SOAK-${i}`);
-      return new SimDevice(() => server.url, token);
-    },
-  );
+  const devices = await inParallel(indexes(DEVICES), 32, async (i) => {
+    const server = i % 2 === 0 ? a : b;
+    const { token } = await enroll(server.url, `BENCH-${i}`);
+    return new SimDevice(() => server.url, token);
+  });
   log('connecting them, half to each instance');
   for (const [i, device] of devices.entries()) {
     device.goOnline();
@@ -107,7 +82,7 @@ try {
     requests.push(
       call(n % 2 === 0 ? a.url : b.url, `/v1/admin/users/u-${user}/logout`, {
         token: owner.token,
-        body: { reason: 'soak', confirm: `u${user}@soak.test` },
+        body: { reason: 'soak', confirm: `u${user}@bench.test` },
       }).then(
         ({ status, body }) => {
           if (status === 202) sent.set(String(body.revocationId), { user, at });

@@ -21,7 +21,7 @@ import {
   type LimitRule,
 } from './rate-limit.js';
 import { SCIM_MEDIA_TYPE, ScimError } from './scim/resources.js';
-import { headerOf, readHeadersFromNode, requestIdOf } from './transport.js';
+import { readHeadersFromNode, requestIdOf } from './transport.js';
 
 export const MAX_BODY_BYTES = 64 * 1024;
 
@@ -77,7 +77,7 @@ export function createApp(deps: Deps): CreatedApp {
   });
   const corsForExtensions: MiddlewareHandler<AppEnv> = async (c, next) => {
     // Most calls (device polls from the worker with host access, servers) carry no Origin at all.
-    if (headerOf(c, 'origin') === undefined) return next();
+    if (c.req.header('origin') === undefined) return next();
     return extensionCors(c, next);
   };
   app.use('/v1/*', corsForExtensions);

@@ -3,7 +3,6 @@ import { ADMIN_ROLES, AppError } from '@universal-logout/shared';
 export { canManage } from '@universal-logout/shared';
 import { hashesEqual, parseDeviceToken, sha256 } from './crypto.js';
 import type { AppEnv, Deps } from './env.js';
-import { headerOf } from './transport.js';
 import type { DeviceSession, Store } from './store/types.js';
 
 /** A session is revoked once its device was revoked, the user's epoch moved on, or the user left. */
@@ -32,7 +31,7 @@ export function createDeviceAuth({ store, clock, logger }: Pick<Deps, 'store' | 
   const touched = new Map<string, number>();
   return (options: { allowRevoked: boolean }) =>
     createMiddleware<AppEnv>(async (c, next) => {
-      const header = headerOf(c, 'authorization') ?? '';
+      const header = c.req.header('authorization') ?? '';
       const match = /^Bearer\s+(\S+)$/i.exec(header);
       if (!match?.[1]) throw new AppError('ERR_UNAUTHENTICATED', 'missing bearer token');
       const session = await authenticateToken(store, match[1]);

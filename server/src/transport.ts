@@ -35,35 +35,29 @@ export function installTransportHeaders(server: Server): void {
   });
 }
 
-/** The Node request behind a Hono context, when there is one (not under `app.request()`). */
 /** The part of a Hono context these helpers read, whatever its route and input types. */
 interface ContextLike {
   env: unknown;
-  req: { header(name: string): string | undefined };
 }
 
-function incoming(c: Pick<ContextLike, 'env'>): TaggedRequest | undefined {
+/** The Node request behind a Hono context, when there is one (not under `app.request()`). */
+function incoming(c: ContextLike): TaggedRequest | undefined {
   const env: unknown = c.env;
   if (typeof env !== 'object' || env === null || !('incoming' in env)) return undefined;
   return env.incoming as TaggedRequest;
 }
 
 /** The id stamped by `installTransportHeaders`, or a fresh one where no Node server ran. */
-export const requestIdOf = (c: Pick<ContextLike, 'env'>): string => incoming(c)?.requestId ?? randomUUID();
-
-/** A request header read from Node's parsed headers, without building a fetch `Headers`. */
-export function headerOf(c: ContextLike, name: 'authorization' | 'origin'): string | undefined {
-  const node = incoming(c);
-  return node ? node.headers[name] : c.req.header(name);
-}
+export const requestIdOf = (c: ContextLike): string => incoming(c)?.requestId ?? randomUUID();
 
 /**
- * Makes `c.req.header(name)` read Node's parsed headers. Hono's own reads the fetch `Headers` of
- * the request, which @hono/node-server builds (with undici's validation of every header) on first
- * use, and Hono's validator asks for `Content-Type` on every validated request, GETs included.
- * Only for a named header: the whole record still comes from Hono.
+ * Makes `c.req.header(name)` read Node's parsed headers, for every route and middleware after the
+ * app's first one. Hono's own reads the fetch `Headers` of the request, which @hono/node-server
+ * builds (with undici's validation of every header) on first use, and Hono's validator asks for
+ * `Content-Type` on every validated request, GETs included. Only for a named header: the whole
+ * record still comes from Hono. Under `app.request()` (no Node request) Hono's own stays.
  */
-export function readHeadersFromNode(c: { env: unknown; req: { header: (name?: string) => unknown } }): void {
+export function readHeadersFromNode(c: ContextLike & { req: { header: (name?: string) => unknown } }): void {
   const node = incoming(c);
   if (!node) return;
   const original = c.req.header.bind(c.req);

@@ -12,7 +12,10 @@ import {
   type RedisProcess,
   type ServerProcess,
 } from '../support/processes.js';
-import { inParallel, SimDevice } from '../support/sim-devices.js';
+import { indexes, inParallel, SimDevice } from '../support/sim-devices.js';
+import { until } from '../support/wait.js';
+
+export { until };
 
 export const PUBLIC_URL = 'http://ul.faults.test';
 export const GTR_AUDIENCE = `${PUBLIC_URL}/okta/acme/global-token-revocation`;
@@ -49,14 +52,10 @@ export function bigWorkspace(count: number, okta: FakeOkta) {
 
 /** Enrolls one device per user and connects it; resolves once every device is live. */
 export async function connectDevices(baseUrl: () => string, count: number): Promise<SimDevice[]> {
-  const devices = await inParallel(
-    Array.from({ length: count }, (_, i) => i),
-    16,
-    async (i) => {
-      const { token } = await enroll(baseUrl(), userCode(i));
-      return new SimDevice(baseUrl, token);
-    },
-  );
+  const devices = await inParallel(indexes(count), 16, async (i) => {
+    const { token } = await enroll(baseUrl(), userCode(i));
+    return new SimDevice(baseUrl, token);
+  });
   for (const device of devices) device.goOnline();
   await until(() => devices.every((device) => device.connected), 'every device connected', 30_000);
   return devices;
@@ -102,19 +101,7 @@ export async function gtrBurst(
 
 export async function signAll(okta: FakeOkta, count: number): Promise<string[]> {
   const now = Date.now();
-  return inParallel(
-    Array.from({ length: count }, (_, i) => i),
-    8,
-    () => okta.sign({ audience: GTR_AUDIENCE, subject: APP_INSTANCE, now }),
-  );
-}
-
-export async function until(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+  return inParallel(indexes(count), 8, () => okta.sign({ audience: GTR_AUDIENCE, subject: APP_INSTANCE, now }));
 }
 
 /** The revocations the store holds for a user, read through the admin API. */

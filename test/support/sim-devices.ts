@@ -92,6 +92,9 @@ export class SimDevice {
   }
 }
 
+/** 0, 1, ... count - 1. */
+export const indexes = (count: number) => Array.from({ length: count }, (_, i) => i);
+
 /** Runs `task` over `items` with at most `limit` at once. */
 export async function inParallel<T, R>(
   items: readonly T[],

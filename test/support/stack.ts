@@ -19,17 +19,9 @@ import {
 import { startDemoApps } from '../../scripts/demo/apps.js';
 import { demoWorkspace, type DemoUser } from '../../scripts/demo/workspace.js';
 import type { ExtensionBrowser } from './browser.js';
+import { eventually } from './wait.js';
 
-/** Polls until `check` returns a value that is not undefined; fails naming what it waited for. */
-export async function eventually<T>(check: () => Promise<T | undefined>, what: string, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
+export { eventually };
 
 export interface Stack {
   apps: Awaited<ReturnType<typeof startDemoApps>>;

@@ -5,7 +5,6 @@ import { canonical, parseGtrBody } from '../okta/subject.js';
 import { createGtrVerifier, GtrAuthError } from '../okta/verify.js';
 import type { RevokeUser } from '../pipeline.js';
 import { createRouter } from '../router.js';
-import { headerOf } from '../transport.js';
 
 /** A jti is remembered past the token's 10-minute window plus clock skew on both ends. */
 export const JTI_MEMORY_MS = 12 * 60_000;
@@ -36,7 +35,7 @@ export function oktaRoutes(
       throw new AppError(code, reason);
     };
 
-    const match = /^Bearer\s+(\S+)$/i.exec(headerOf(c, 'authorization') ?? '');
+    const match = /^Bearer\s+(\S+)$/i.exec(c.req.header('authorization') ?? '');
     if (!match?.[1]) return fail('ERR_UNAUTHENTICATED', 'missing bearer token');
     const workspace = WorkspaceId.safeParse(workspaceId).success ? await store.getWorkspace(workspaceId) : null;
     const okta = OktaSettings.safeParse(workspace?.settings.okta);

@@ -18,7 +18,6 @@ import {
   type ScimFields,
 } from '../scim/resources.js';
 import type { Store, User } from '../store/types.js';
-import { headerOf } from '../transport.js';
 
 export const scimTokenHash = (token: string) => sha256(`scim:${token}`);
 
@@ -88,7 +87,7 @@ export function scimRoutes({ store, publicUrl, clock, logger }: Deps, { revokeUs
   // Bearer or the raw token (Okta offers both header styles).
   router.use('/:workspaceId/v2/*', async (c, next) => {
     const workspaceId = c.req.param('workspaceId');
-    const header = headerOf(c, 'authorization')?.trim() ?? '';
+    const header = c.req.header('authorization')?.trim() ?? '';
     const token = /^Bearer\s+/i.test(header) ? header.replace(/^Bearer\s+/i, '') : header;
     const workspace = WorkspaceId.safeParse(workspaceId).success ? await store.getWorkspace(workspaceId) : null;
     const expected = (workspace?.settings.scim as { tokenHash?: unknown } | undefined)?.tokenHash;

@@ -8,7 +8,6 @@ import { findSetSubject, SetSubject } from '../idp/set-subject.js';
 import { describeJoseError } from '../okta/verify.js';
 import type { RevokeUser } from '../pipeline.js';
 import { createRouter } from '../router.js';
-import { headerOf } from '../transport.js';
 
 export const EVENT = {
   sessionRevoked: 'https://schemas.openid.net/secevent/caep/event-type/session-revoked',
@@ -92,7 +91,7 @@ export function ssfRoutes({ store, logger, clock, jwksCooldownMs }: Deps, { revo
       if (!settings.success) throw new SetError('access_denied', 'no SSF stream is configured for this workspace', 401);
       const ssf = settings.data;
       if (ssf.authorizationHeaderHash !== undefined) {
-        const given = headerOf(c, 'authorization') ?? '';
+        const given = c.req.header('authorization') ?? '';
         if (!hashesEqual(authorizationHash(given), ssf.authorizationHeaderHash)) {
           throw new SetError('authentication_failed', 'missing or wrong Authorization header', 401);
         }
