@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type BrowserContext, type Worker } from 'playwright-core';
+import { eventually } from './wait.js';
 
 export const CHROMIUM = '/usr/lib/chromium/chromium';
 /**
@@ -45,4 +46,44 @@ export async function launchWithExtension(profile?: string, extensionDir = EXTEN
   const worker = context.serviceWorkers()[0] ?? (await context.waitForEvent('serviceworker'));
   const extensionId = new URL(worker.url()).host;
   return { context, extensionId, worker, profile: dir, close: () => context.close() };
+}
+
+/**
+ * Allows the extension in incognito, as a user does on chrome://extensions ("Allow in Incognito"):
+ * the setting is a protected profile preference, so it goes through the extensions page's own API
+ * (developer mode first, or Chromium disables a command-line extension when it reloads it). The
+ * extension reloads; the returned worker is the new one.
+ */
+export async function allowInIncognito(browser: ExtensionBrowser): Promise<Worker> {
+  const page = await browser.context.newPage();
+  await page.goto('chrome://extensions/');
+  const before = new Set(browser.context.serviceWorkers());
+  const started = browser.context.waitForEvent('serviceworker', { predicate: (w) => !before.has(w) });
+  type Chrome = {
+    chrome: {
+      developerPrivate: {
+        updateProfileConfiguration(update: { inDeveloperMode: boolean }): Promise<void>;
+        updateExtensionConfiguration(update: { extensionId: string; incognitoAccess: boolean }): Promise<void>;
+        getExtensionInfo(id: string): Promise<{ state: string; incognitoAccess: { isActive: boolean } }>;
+      };
+    };
+  };
+  await page.evaluate(async (extensionId) => {
+    const api = (globalThis as unknown as Chrome).chrome.developerPrivate;
+    await api.updateProfileConfiguration({ inDeveloperMode: true });
+    await api.updateExtensionConfiguration({ extensionId, incognitoAccess: true });
+  }, browser.extensionId);
+  // The extension reloads with the new setting.
+  await eventually(
+    () =>
+      page.evaluate(async (extensionId) => {
+        const info = await (globalThis as unknown as Chrome).chrome.developerPrivate.getExtensionInfo(extensionId);
+        return info.state === 'ENABLED' && info.incognitoAccess.isActive ? true : undefined;
+      }, browser.extensionId),
+    'the extension enabled again, allowed in incognito',
+  );
+  await page.close();
+  const worker = await started;
+  browser.worker = worker;
+  return worker;
 }
