@@ -5,6 +5,7 @@ import { createDeviceAuth } from './auth.js';
 import type { AppEnv, Deps } from './env.js';
 import { createErrorHandler, errorBody } from './http-errors.js';
 import { createRevokeUser, type RevokeUser } from './pipeline.js';
+import { createFastPoll, createPoll } from './poll.js';
 import { createRouter } from './router.js';
 import { adminRoutes } from './routes/admin.js';
 import { deviceRoutes } from './routes/device.js';
@@ -28,6 +29,8 @@ export const MAX_BODY_BYTES = 64 * 1024;
 export interface CreatedApp {
   app: ReturnType<typeof createRouter>;
   revokeUser: RevokeUser;
+  /** The plain device poll, answered before the router where a Node server runs (`poll.ts`). */
+  fastPoll: ReturnType<typeof createFastPoll>;
 }
 
 /** The whole HTTP surface. Pure: no listening, no environment, no connections of its own. */
@@ -35,7 +38,8 @@ export function createApp(deps: Deps): CreatedApp {
   const { logger } = deps;
   const revokeUser = createRevokeUser(deps);
   const deviceAuth = createDeviceAuth(deps);
-  const services = { deviceAuth, revokeUser };
+  const poll = createPoll(deps);
+  const services = { deviceAuth, revokeUser, poll };
 
   const app = createRouter();
   app.use(async (c, next) => {
@@ -107,7 +111,7 @@ export function createApp(deps: Deps): CreatedApp {
 
   app.notFound((c) => c.json(errorBody('ERR_NOT_FOUND', `no route ${c.req.method} ${c.req.path}`), 404));
   app.onError(createErrorHandler(logger));
-  return { app, revokeUser };
+  return { app, revokeUser, fastPoll: createFastPoll(deps, deviceAuth, poll) };
 }
 
 /**

@@ -3,7 +3,7 @@ import { ADMIN_ROLES, AppError } from '@universal-logout/shared';
 export { canManage } from '@universal-logout/shared';
 import { hashesEqual, parseDeviceToken, sha256 } from './crypto.js';
 import type { AppEnv, Deps } from './env.js';
-import type { DeviceSession, Store } from './store/types.js';
+import type { Device, DeviceSession, Store } from './store/types.js';
 
 /** A session is revoked once its device was revoked, the user's epoch moved on, or the user left. */
 export function isRevoked({ device, user }: DeviceSession): boolean {
@@ -22,39 +22,94 @@ export async function authenticateToken(store: Store, token: string): Promise<De
 
 const TOUCH_EVERY_MS = 60_000;
 
+export interface Authenticated {
+  session: DeviceSession;
+  /** True when the session was revoked (only pending revocations and receipts are open to it). */
+  revoked: boolean;
+}
+
+/** What never changes about an enrolled device: enough to read its revocations. */
+export type DeviceIdentity = Pick<Device, 'workspaceId' | 'id' | 'userId' | 'baseline' | 'tokenHash'>;
+
+const BEARER = /^Bearer\s+(\S+)$/i;
+const KNOWN_DEVICES_MAX = 100_000;
+
 /**
  * `Authorization: Bearer <device token>`. With `allowRevoked`, a revoked session passes (it may
  * still read its pending revocations and post receipts); otherwise it gets ERR_SESSION_REVOKED,
- * the extension's cue to purge every managed app.
+ * the extension's cue to purge every managed app. The middleware for routes; `authenticate` and
+ * `identify` for the poll's fast path (`poll.ts`); one check, one last-seen throttle.
  */
 export function createDeviceAuth({ store, clock, logger }: Pick<Deps, 'store' | 'clock' | 'logger'>) {
   const touched = new Map<string, number>();
-  return (options: { allowRevoked: boolean }) =>
+  /** Identities of devices whose token was verified against the store once (keyed workspace/device). */
+  const known = new Map<string, DeviceIdentity>();
+
+  // Last seen, at most once a minute per device: it must not turn every poll into a write.
+  function touch(device: { workspaceId: string; id: string }) {
+    const now = clock.now();
+    const key = `${device.workspaceId}/${device.id}`;
+    if (now - (touched.get(key) ?? 0) < TOUCH_EVERY_MS) return;
+    touched.set(key, now);
+    if (touched.size > KNOWN_DEVICES_MAX) touched.clear();
+    store.touchDevice(device.workspaceId, device.id, now).catch((error: unknown) => {
+      logger.warn({ err: error, deviceId: device.id }, 'could not record last seen');
+    });
+  }
+
+  async function authenticate(
+    authorization: string | undefined,
+    options: { allowRevoked: boolean },
+  ): Promise<Authenticated> {
+    const match = BEARER.exec(authorization ?? '');
+    if (!match?.[1]) throw new AppError('ERR_UNAUTHENTICATED', 'missing bearer token');
+    const session = await authenticateToken(store, match[1]);
+    const revoked = isRevoked(session);
+    if (revoked && !options.allowRevoked) {
+      throw new AppError('ERR_SESSION_REVOKED', 'this device session was revoked: sign in again');
+    }
+    touch(session.device);
+    return { session, revoked };
+  }
+
+  /**
+   * The device behind a token, revoked or not, for reading its revocations only. A device's id,
+   * workspace, user, enrollment cursor and token hash never change, so after one full
+   * authentication they are kept in memory (every instance may keep them: nothing to invalidate);
+   * the token is still checked against its hash on every call, and last seen still recorded.
+   */
+  async function identify(authorization: string | undefined): Promise<DeviceIdentity> {
+    const parsed = parseDeviceToken(BEARER.exec(authorization ?? '')?.[1] ?? '');
+    const key = parsed ? `${parsed.workspaceId}/${parsed.deviceId}` : undefined;
+    const cached = key === undefined ? undefined : known.get(key);
+    if (parsed && cached && hashesEqual(sha256(parsed.secret), cached.tokenHash)) {
+      touch(cached);
+      return cached;
+    }
+    const { device } = (await authenticate(authorization, { allowRevoked: true })).session;
+    const identity: DeviceIdentity = {
+      workspaceId: device.workspaceId,
+      id: device.id,
+      userId: device.userId,
+      baseline: device.baseline,
+      tokenHash: device.tokenHash,
+    };
+    if (known.size >= KNOWN_DEVICES_MAX) known.clear();
+    known.set(`${device.workspaceId}/${device.id}`, identity);
+    return identity;
+  }
+
+  const middleware = (options: { allowRevoked: boolean }) =>
     createMiddleware<AppEnv>(async (c, next) => {
-      const header = c.req.header('authorization') ?? '';
-      const match = /^Bearer\s+(\S+)$/i.exec(header);
-      if (!match?.[1]) throw new AppError('ERR_UNAUTHENTICATED', 'missing bearer token');
-      const session = await authenticateToken(store, match[1]);
-      const revoked = isRevoked(session);
-      if (revoked && !options.allowRevoked) {
-        throw new AppError('ERR_SESSION_REVOKED', 'this device session was revoked: sign in again');
-      }
+      const { session, revoked } = await authenticate(c.req.header('authorization'), options);
       c.set('session', session);
       c.set('revoked', revoked);
-
-      // Last seen, at most once a minute per device: it must not turn every poll into a write.
-      const now = clock.now();
-      const key = `${session.device.workspaceId}/${session.device.id}`;
-      if (now - (touched.get(key) ?? 0) >= TOUCH_EVERY_MS) {
-        touched.set(key, now);
-        if (touched.size > 100_000) touched.clear();
-        store.touchDevice(session.device.workspaceId, session.device.id, now).catch((error: unknown) => {
-          logger.warn({ err: error, deviceId: session.device.id }, 'could not record last seen');
-        });
-      }
       await next();
     });
+  return Object.assign(middleware, { authenticate, identify });
 }
+
+export type DeviceAuth = ReturnType<typeof createDeviceAuth>;
 
 export const requireAdmin = createMiddleware<AppEnv>(async (c, next) => {
   if (!ADMIN_ROLES.includes(c.var.session.user.role)) {

@@ -1,8 +1,6 @@
-import { Writable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createLogger } from './logger.js';
 import { startServer, type RunningServer } from './server.js';
-import { createTestContext, type TestContext } from './test-support.js';
+import { captureLogs, createTestContext, type TestContext } from './test-support.js';
 import { SECURITY_HEADERS } from './transport.js';
 
 let t: TestContext;
@@ -10,15 +8,9 @@ let server: RunningServer;
 let lines: Record<string, unknown>[];
 
 beforeEach(async () => {
-  lines = [];
-  const destination = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      for (const line of chunk.toString().split('\n').filter(Boolean))
-        lines.push(JSON.parse(line) as Record<string, unknown>);
-      done();
-    },
-  });
-  t = await createTestContext({ logger: createLogger({ level: 'debug', destination }) });
+  const captured = captureLogs();
+  lines = captured.lines;
+  t = await createTestContext({ logger: captured.logger });
   server = await startServer(t.deps, { port: 0, host: '127.0.0.1' });
 });
 afterEach(async () => {

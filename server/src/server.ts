@@ -1,10 +1,12 @@
-import type { IncomingMessage, Server } from 'node:http';
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { serve, type ServerType } from '@hono/node-server';
+import { getRequestListener } from '@hono/node-server';
 import { createApp } from './app.js';
 import type { Deps } from './env.js';
-import { installTransportHeaders } from './transport.js';
+import { plainPoll } from './poll.js';
+import { stampResponse, type TaggedRequest } from './transport.js';
 import { createDeviceHub, WS_PATH, type DeviceHub } from './ws-hub.js';
 
 export interface RunningServer {
@@ -19,16 +21,40 @@ export interface RunningServer {
 /** Listens with the HTTP app and the device WebSocket on one port. */
 export async function startServer(
   deps: Deps,
-  options: { port: number; host: string; hub?: Parameters<typeof createDeviceHub>[1] },
+  options: {
+    port: number;
+    host: string;
+    hub?: Parameters<typeof createDeviceHub>[1];
+    /** Answer plain device polls before the router (default true; off to compare the two in tests). */
+    fastPoll?: boolean;
+  },
 ): Promise<RunningServer> {
-  const { app, revokeUser } = createApp(deps);
+  const { app, revokeUser, fastPoll } = createApp(deps);
   const hub = createDeviceHub(deps, options.hub);
-  const server = await new Promise<ServerType>((resolve) => {
-    const listening: ServerType = serve({ fetch: app.fetch, port: options.port, hostname: options.host }, () =>
-      resolve(listening),
-    );
+  const router = getRequestListener(app.fetch, { hostname: options.host });
+  const server = createServer((request: TaggedRequest, response) => {
+    const requestId = randomUUID();
+    request.requestId = requestId;
+    const toRouter = () => {
+      stampResponse(response, requestId);
+      void router(request, response);
+    };
+    // The plain device poll first (most of the traffic; poll.ts), everything else to the router.
+    const plain = options.fastPoll === false ? null : plainPoll(request);
+    if (plain) {
+      fastPoll(plain, request, response, requestId).then(
+        (answered) => answered || toRouter(),
+        () => toRouter(),
+      );
+    } else toRouter();
   });
-  installTransportHeaders(server as Server);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
   server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     const path = new URL(request.url ?? '/', 'http://localhost').pathname;
     if (path === WS_PATH) hub.handleUpgrade(request, socket, head);

@@ -1,14 +1,28 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import { createApp } from './app.js';
 import { createMemoryBus, type Bus } from './bus.js';
 import { parseWorkspaceFile } from './config.js';
 import type { Clock, Deps } from './env.js';
-import { silentLogger } from './logger.js';
+import { createLogger, silentLogger, type Logger } from './logger.js';
 import { applyWorkspaceFile } from './seed.js';
 import { createEmbeddedStore } from './store/embedded.js';
 import type { Store } from './store/types.js';
+
+/** A debug-level logger whose lines (parsed) collect in `lines`. */
+export function captureLogs(): { logger: Logger; lines: Record<string, unknown>[] } {
+  const lines: Record<string, unknown>[] = [];
+  const destination = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      for (const line of chunk.toString().split('\n').filter(Boolean))
+        lines.push(JSON.parse(line) as Record<string, unknown>);
+      done();
+    },
+  });
+  return { logger: createLogger({ level: 'debug', destination }), lines };
+}
 
 /** Two workspaces with every role, the fixture of the API tests. */
 export const FIXTURE = {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 
 /**
  * Headers every response carries, the set `hono/secure-headers` sends by default. They are set on
@@ -23,16 +23,13 @@ export const SECURITY_HEADERS: readonly (readonly [string, string])[] = [
 
 export const REQUEST_ID_HEADER = 'x-request-id';
 
-type TaggedRequest = IncomingMessage & { requestId?: string };
+/** A Node request with the id the server gave it on arrival. */
+export type TaggedRequest = IncomingMessage & { requestId?: string };
 
-/** Stamps every request with an id and every response with the id and the security headers. */
-export function installTransportHeaders(server: Server): void {
-  server.prependListener('request', (request: TaggedRequest, response: ServerResponse) => {
-    const id = randomUUID();
-    request.requestId = id;
-    response.setHeader(REQUEST_ID_HEADER, id);
-    for (const [name, value] of SECURITY_HEADERS) response.setHeader(name, value);
-  });
+/** Stamps a response with its request id and the security headers (every answer of the router). */
+export function stampResponse(response: ServerResponse, requestId: string): void {
+  response.setHeader(REQUEST_ID_HEADER, requestId);
+  for (const [name, value] of SECURITY_HEADERS) response.setHeader(name, value);
 }
 
 /** The part of a Hono context these helpers read, whatever its route and input types. */
@@ -47,7 +44,7 @@ function incoming(c: ContextLike): TaggedRequest | undefined {
   return env.incoming as TaggedRequest;
 }
 
-/** The id stamped by `installTransportHeaders`, or a fresh one where no Node server ran. */
+/** The id the server gave the request (`server.ts`), or a fresh one where no Node server ran. */
 export const requestIdOf = (c: ContextLike): string => incoming(c)?.requestId ?? randomUUID();
 
 /**

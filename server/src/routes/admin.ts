@@ -19,7 +19,7 @@ import {
   RevocationStatus,
   RevocationSummary,
 } from '@universal-logout/shared';
-import { canManage, isRevoked, requireAdmin, type createDeviceAuth } from '../auth.js';
+import { canManage, isRevoked, requireAdmin, type DeviceAuth } from '../auth.js';
 import { registerIdpSettings } from './admin-idp.js';
 import { hashEnrollmentCode, mintEnrollmentCode } from '../crypto.js';
 import type { Deps } from '../env.js';
@@ -103,7 +103,7 @@ function assertCanManage(actor: User, target: User): void {
 
 export function adminRoutes(
   { store, clock, publicUrl }: Deps,
-  { deviceAuth, revokeUser }: { deviceAuth: ReturnType<typeof createDeviceAuth>; revokeUser: RevokeUser },
+  { deviceAuth, revokeUser }: { deviceAuth: DeviceAuth; revokeUser: RevokeUser },
 ) {
   const router = createRouter();
   router.use('*', deviceAuth({ allowRevoked: false }), requireAdmin);

@@ -4,7 +4,6 @@ import {
   AppError,
   AppSessionResponse,
   AppSummary,
-  compareCursor,
   EnrollRequest,
   EnrollResponse,
   Id,
@@ -14,10 +13,11 @@ import {
   RevocationsQuery,
   RevocationsResponse,
 } from '@universal-logout/shared';
-import type { createDeviceAuth } from '../auth.js';
+import type { DeviceAuth } from '../auth.js';
 import { formatDeviceToken, hashEnrollmentCode, mintDeviceSecret, randomId } from '../crypto.js';
 import type { Deps } from '../env.js';
 import type { RevokeUser } from '../pipeline.js';
+import type { Poll } from '../poll.js';
 import { createRouter, deviceSecurity, jsonBody, jsonResponse } from '../router.js';
 import type { DeviceSession } from '../store/types.js';
 
@@ -25,7 +25,7 @@ const userSummary = ({ user }: DeviceSession) => ({ id: user.id, email: user.ema
 
 export function deviceRoutes(
   { store, clock, logger }: Deps,
-  { deviceAuth, revokeUser }: { deviceAuth: ReturnType<typeof createDeviceAuth>; revokeUser: RevokeUser },
+  { deviceAuth, revokeUser, poll }: { deviceAuth: DeviceAuth; revokeUser: RevokeUser; poll: Poll },
 ) {
   const active = deviceAuth({ allowRevoked: false });
   const evenRevoked = deviceAuth({ allowRevoked: true });
@@ -154,18 +154,8 @@ export function deviceRoutes(
         request: { query: RevocationsQuery },
         responses: { 200: jsonResponse(RevocationsResponse, 'Events, oldest first, and the next cursor') },
       }),
-      async (c) => {
-        const { device } = c.var.session;
-        const { after } = c.req.valid('query');
-        // Never before enrollment: a new device has nothing to purge for older logouts.
-        const from = after === undefined || compareCursor(after, device.baseline) < 0 ? device.baseline : after;
-        const page = await store.listUserEvents(device.workspaceId, device.userId, from, 100);
-        const now = clock.now();
-        await Promise.all(
-          page.events.map((event) => store.markDelivered(device.workspaceId, event.id, device.id, now)),
-        );
-        return c.json(page, 200);
-      },
+      // The plain case is mostly answered by the fast path in front of the router (poll.ts).
+      async (c) => c.json(await poll(c.var.session.device, c.req.valid('query').after), 200),
     )
     .openapi(
       createRoute({

@@ -104,13 +104,16 @@ export function createRedisStore({ client, prefix }: RedisStoreOptions): Store {
 
   async function readUsers(workspaceId: string, ids: string[]): Promise<User[]> {
     if (ids.length === 0) return [];
-    const [docs, epochs] = await Promise.all([
-      client.mGet(ids.map((id) => k.user(workspaceId, id))),
-      client.mGet(ids.map((id) => k.epoch(workspaceId, id))),
+    // One command for the documents and their epochs (every device poll reads one user).
+    const values = await client.mGet([
+      ...ids.map((id) => k.user(workspaceId, id)),
+      ...ids.map((id) => k.epoch(workspaceId, id)),
     ]);
-    return docs.flatMap((doc, index) =>
-      doc === null ? [] : [{ ...parseJson(UserRecord, doc), sessionEpoch: Number(epochs[index] ?? 0) }],
-    );
+    return ids.flatMap((_, index) => {
+      const doc = values[index];
+      const epoch = values[ids.length + index];
+      return doc ? [{ ...parseJson(UserRecord, doc), sessionEpoch: Number(epoch ?? 0) }] : [];
+    });
   }
 
   async function getUser(workspaceId: string, id: string): Promise<User | null> {
