@@ -1,6 +1,6 @@
-import { bodyLimit } from 'hono/body-limit';
 import type { MiddlewareHandler } from 'hono';
 import { cors } from 'hono/cors';
+import { readBodies } from './body.js';
 import { createDeviceAuth } from './auth.js';
 import type { AppEnv, Deps } from './env.js';
 import { createErrorHandler, errorBody } from './http-errors.js';
@@ -61,12 +61,12 @@ export function createApp(deps: Deps): CreatedApp {
       'request',
     );
   });
-  const limitBody = bodyLimit({
-    maxSize: MAX_BODY_BYTES,
-    onError: (c) => c.json(errorBody('ERR_PAYLOAD_TOO_LARGE', `bodies are limited to ${MAX_BODY_BYTES} bytes`), 413),
+  const readBody = readBodies({
+    maxBytes: MAX_BODY_BYTES,
+    tooLarge: (c) => c.json(errorBody('ERR_PAYLOAD_TOO_LARGE', `bodies are limited to ${MAX_BODY_BYTES} bytes`), 413),
   });
-  // Only where a body can be: reading one builds the full Request, which GETs never need.
-  app.on(['POST', 'PUT', 'PATCH', 'DELETE'], '*', limitBody);
+  // Only where a body can be.
+  app.on(['POST', 'PUT', 'PATCH', 'DELETE'], '*', readBody);
 
   mountFailureLimits(app, deps);
   // CORS for the extension's pages and worker only: never for web pages. (The IdP routes are

@@ -38,7 +38,7 @@ interface ContextLike {
 }
 
 /** The Node request behind a Hono context, when there is one (not under `app.request()`). */
-function incoming(c: ContextLike): TaggedRequest | undefined {
+export function incoming(c: ContextLike): TaggedRequest | undefined {
   const env: unknown = c.env;
   if (typeof env !== 'object' || env === null || !('incoming' in env)) return undefined;
   return env.incoming as TaggedRequest;
