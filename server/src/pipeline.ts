@@ -1,7 +1,7 @@
 import { AppError, type RevocationTrigger } from '@universal-logout/shared';
 import { randomId } from './crypto.js';
 import type { Deps } from './env.js';
-import type { RevokeResult } from './store/types.js';
+import type { RevokeResult, User } from './store/types.js';
 
 export interface RevokeRequest {
   workspaceId: string;
@@ -11,6 +11,8 @@ export interface RevokeRequest {
   reason: string;
   /** Scoped by the caller: `admin:<actor>:<key>`, `okta:<jti>`, `ssf:<jti>`... */
   idempotencyKey?: string | null;
+  /** The user's record, when the caller has just read it (one store read fewer); else read by id. */
+  known?: User;
 }
 
 /** A failed publish is tried this many times in all, about a minute end to end. */
@@ -30,8 +32,9 @@ export function createRevokeUser({
   clock,
   logger,
 }: Pick<Deps, 'store' | 'bus' | 'clock' | 'logger'>): RevokeUser {
-  return async ({ workspaceId, userId, trigger, actor, reason, idempotencyKey = null }) => {
-    const user = await store.getUser(workspaceId, userId);
+  return async ({ workspaceId, userId, trigger, actor, reason, idempotencyKey = null, known }) => {
+    const user =
+      known?.workspaceId === workspaceId && known.id === userId ? known : await store.getUser(workspaceId, userId);
     if (!user) throw new AppError('ERR_NOT_FOUND', `no user ${userId} in this workspace`);
     const apps = await store.listApps(workspaceId);
     const origins = [...new Set(apps.filter((app) => user.apps.includes(app.id)).flatMap((app) => app.origins))];

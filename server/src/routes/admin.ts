@@ -197,6 +197,7 @@ export function adminRoutes(
           actor: actor.id,
           reason,
           idempotencyKey: key === undefined ? null : `admin:${actor.id}:${key}`,
+          known: target,
         });
         if (revocation.userId !== target.id) {
           throw new AppError('ERR_CONFLICT', 'this Idempotency-Key was already used for another user');

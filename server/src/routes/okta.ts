@@ -84,6 +84,7 @@ export function oktaRoutes(
       actor: `${okta.data.issuer} (jti ${jti})`,
       reason: 'Okta Universal Logout',
       idempotencyKey: `okta:${jti}`,
+      known: user,
     });
     logger.info(
       { requestId: c.var.requestId, workspaceId, userId: user.id, revocationId: revocation.id, jti, created },
