@@ -1,13 +1,23 @@
 // Okta Global Token Revocation under load: real RS256 tokens, a fresh jti each, on both stores.
-// Floor: raw RS256 verifications per second with jose in this process, the same run.
-import { mkdtemp } from 'node:fs/promises';
+// Floors in the same run: raw RS256 verifications per second with jose in this process, and a
+// bare Hono route taking the same requests from the same load generator.
+//
+// The closed-loop load comes from wrk (C, one thread): autocannon, building each request in
+// JavaScript, spent ~200 µs of CPU a request on these 2 cores and could not send 5,000 a second
+// even to a server that did nothing (docs/performance.md). The paced run keeps autocannon, whose
+// `overallRate` paces across connections; at 1,000/s it costs about a fifth of a core.
+import { execFile, spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import autocannon from 'autocannon';
 import { createLocalJWKSet, jwtVerify } from 'jose';
 import { startFakeOkta, type FakeOkta } from '@universal-logout/server/testing';
 import { fixtureFile, freePort, startServerProcess } from '../test/support/processes.js';
 import { cleanUpPrefix, REDIS_URL, testPrefix } from '../test/support/redis.js';
+import { startBareServer } from './lib/bare.js';
 import { ratio } from './lib/stats.js';
 
 export interface GtrBenchOptions {
@@ -19,7 +29,11 @@ export interface GtrBenchOptions {
 
 const USERS = 1000;
 const APP = '0oa-bench-app';
+const CONNECTIONS = 32;
+const PATH = '/okta/bench/global-token-revocation';
+const WRK_SCRIPT = 'bench/lib/gtr.lua';
 const log = (message: string) => process.stdout.write(`[bench] ${message}\n`);
+const run = promisify(execFile);
 
 interface Run {
   requestsPerSecond: number;
@@ -27,19 +41,108 @@ interface Run {
   total: number;
   non2xx: number;
   errors: number;
+  /** The server process's CPU time (user + system) per request, µs: what one call costs it. */
+  serverCpuUsPerRequest?: number;
 }
 
-async function fire(
-  url: string,
-  tokens: string[],
-  options: { amount: number; connections: number; rate?: number },
-): Promise<Run> {
+const email = (index: number) => `u${index % USERS}@bench.test`;
+
+/** CPU time (user + system) a process has used so far, in ms (Linux /proc, 100 ticks a second). */
+function cpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+async function requireWrk(): Promise<void> {
+  // wrk prints its version and usage, then exits 1; a missing wrk fails to spawn (ENOENT).
+  const printed = await run('wrk', ['--version']).then(
+    ({ stdout }) => stdout,
+    (error: unknown) => (error as { stdout?: string }).stdout ?? '',
+  );
+  if (!printed.includes('wrk')) {
+    throw new Error('the GTR benchmark needs wrk: run `bash scripts/bootstrap.sh --bench` (apt-get install wrk)');
+  }
+}
+
+/**
+ * Runs wrk and returns what it printed. Its one load thread stops itself after the last counted
+ * call, but wrk's main thread sleeps out the whole -d duration: once the load thread is gone,
+ * SIGINT makes wrk print its summary and exit (as Ctrl-C does).
+ */
+async function runWrk(args: string[]): Promise<string> {
+  const child = spawn('wrk', args, { stdio: ['ignore', 'pipe', 'inherit'] });
+  let stdout = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  const exited = new Promise<number | null>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('exit', resolve);
+  });
+  const watch = setInterval(() => {
+    try {
+      if (child.pid !== undefined && readdirSync(`/proc/${child.pid}/task`).length === 1) child.kill('SIGINT');
+    } catch {
+      // Gone already.
+    }
+  }, 50);
+  try {
+    const code = await exited;
+    if (code !== 0) throw new Error(`wrk exited with ${String(code)}: ${stdout}`);
+  } finally {
+    clearInterval(watch);
+  }
+  return stdout;
+}
+
+/**
+ * Closed loop with wrk, CONNECTIONS connections, until `count` calls are answered: the rate is
+ * those calls over the time from the first request to the last answer (gtr.lua's own clock).
+ */
+async function fireWrk(url: string, tokens: string[], count: number, pid?: number): Promise<Run> {
+  if (tokens.length < count + CONNECTIONS) throw new Error('fireWrk needs CONNECTIONS more tokens than calls');
+  const dir = await mkdtemp(join(tmpdir(), 'ul-bench-gtr-'));
+  const file = join(dir, 'tokens.tsv');
+  await writeFile(file, tokens.map((token, i) => `${token}\t${email(i)}\n`).join(''));
+  const before = pid === undefined ? 0 : cpuMs(pid);
+  const stdout = await runWrk([
+    '-t1',
+    `-c${CONNECTIONS}`,
+    '-d600s',
+    '--timeout',
+    '10s',
+    '-s',
+    WRK_SCRIPT,
+    url,
+    '--',
+    file,
+    PATH,
+    String(count),
+  ]);
+  const after = pid === undefined ? 0 : cpuMs(pid);
+  const summary = JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as Record<
+    'responses' | 'elapsedUs' | 'p50' | 'p90' | 'p99' | 'max' | 'status' | 'connect' | 'read' | 'write' | 'timeout',
+    number
+  >;
+  if (summary.responses < count) throw new Error(`wrk stopped after ${summary.responses} of ${count} calls`);
+  const ms = (us: number) => Math.round(us / 100) / 10;
+  return {
+    requestsPerSecond: Math.round(count / (summary.elapsedUs / 1e6)),
+    latencyMs: { p50: ms(summary.p50), p90: ms(summary.p90), p99: ms(summary.p99), max: ms(summary.max) },
+    total: count,
+    non2xx: summary.status,
+    errors: summary.connect + summary.read + summary.write + summary.timeout,
+    // Includes the calls still in flight when wrk stopped (at most CONNECTIONS more).
+    ...(pid === undefined ? {} : { serverCpuUsPerRequest: Math.round(((after - before) * 1000) / count) }),
+  };
+}
+
+/** At a fixed overall rate with autocannon. */
+async function firePaced(url: string, tokens: string[], firstIndex: number, rate: number): Promise<Run> {
   let next = 0;
   const result = await autocannon({
     url,
-    connections: options.connections,
-    amount: options.amount,
-    ...(options.rate ? { overallRate: options.rate } : {}),
+    connections: CONNECTIONS,
+    amount: tokens.length,
+    overallRate: rate,
     requests: [
       {
         method: 'POST',
@@ -48,7 +151,7 @@ async function fire(
           return {
             ...request,
             headers: { 'content-type': 'application/json', authorization: `Bearer ${tokens[index % tokens.length]!}` },
-            body: JSON.stringify({ sub_id: { format: 'email', email: `u${index % USERS}@bench.test` } }),
+            body: JSON.stringify({ sub_id: { format: 'email', email: email(firstIndex + index) } }),
           };
         },
       },
@@ -80,20 +183,45 @@ async function verifyFloor(okta: FakeOkta, tokens: string[], audience: string) {
   return { sequential, concurrent64: concurrent };
 }
 
+/** Signs `count` GTR tokens, 64 at a time (WebCrypto spreads them over the thread pool). */
+async function signTokens(okta: FakeOkta, audience: string, count: number): Promise<string[]> {
+  const tokens: string[] = [];
+  while (tokens.length < count) {
+    const batch = Math.min(64, count - tokens.length);
+    tokens.push(
+      ...(await Promise.all(
+        Array.from({ length: batch }, () => okta.sign({ audience, subject: APP, now: Date.now() })),
+      )),
+    );
+  }
+  return tokens;
+}
+
 export async function runGtrBench(options: GtrBenchOptions) {
+  await requireWrk();
   const okta = await startFakeOkta('https://bench.okta.test');
   const results = [];
   let floor: Awaited<ReturnType<typeof verifyFloor>> | null = null;
+  let bareHttp: Run | null = null;
   try {
     for (const store of options.stores) {
       const port = await freePort();
       const publicUrl = `http://127.0.0.1:${port}`;
-      const audience = `${publicUrl}/okta/bench/global-token-revocation`;
-      const total = options.throughputRequests + options.rateRequests;
+      const audience = `${publicUrl}${PATH}`;
+      const closedLoop = options.throughputRequests + CONNECTIONS;
+      const total = closedLoop + options.rateRequests;
       log(`gtr ${store}: signing ${total} RS256 tokens`);
-      const tokens: string[] = [];
-      for (let i = 0; i < total; i++) tokens.push(await okta.sign({ audience, subject: APP, now: Date.now() }));
+      const tokens = await signTokens(okta, audience, total);
       floor ??= await verifyFloor(okta, tokens, audience);
+      if (!bareHttp) {
+        log(`floor: a bare Hono route taking ${options.throughputRequests} GTR-shaped calls from wrk`);
+        const bare = await startBareServer();
+        try {
+          bareHttp = await fireWrk(bare.url, tokens.slice(0, closedLoop), options.throughputRequests, bare.pid);
+        } finally {
+          bare.stop();
+        }
+      }
 
       const prefix = testPrefix('bench-gtr');
       const workspace = {
@@ -104,7 +232,7 @@ export async function runGtrBench(options: GtrBenchOptions) {
             okta: { issuer: okta.issuer, appInstanceId: APP, jwksUri: okta.jwksUri },
             users: Array.from({ length: USERS }, (_, i) => ({
               id: `u-${i}`,
-              email: `u${i}@bench.test`,
+              email: email(i),
               name: `User ${i}`,
             })),
           },
@@ -120,18 +248,15 @@ export async function runGtrBench(options: GtrBenchOptions) {
           : { DATA_DIR: await mkdtemp(join(tmpdir(), 'ul-bench-gtr-')) }),
       });
       try {
-        const url = `${server.url}/okta/bench/global-token-revocation`;
-        log(`gtr ${store}: ${options.throughputRequests} requests, closed loop, 32 connections`);
-        const throughput = await fire(url, tokens.slice(0, options.throughputRequests), {
-          amount: options.throughputRequests,
-          connections: 32,
-        });
-        log(`gtr ${store}: ${options.rateRequests} requests at ${options.rate}/s`);
-        const paced = await fire(url, tokens.slice(options.throughputRequests), {
-          amount: options.rateRequests,
-          connections: 32,
-          rate: options.rate,
-        });
+        log(`gtr ${store}: ${options.throughputRequests} requests, closed loop (wrk), ${CONNECTIONS} connections`);
+        const throughput = await fireWrk(
+          server.url,
+          tokens.slice(0, closedLoop),
+          options.throughputRequests,
+          server.pid,
+        );
+        log(`gtr ${store}: ${options.rateRequests} requests at ${options.rate}/s (autocannon)`);
+        const paced = await firePaced(`${server.url}${PATH}`, tokens.slice(closedLoop), closedLoop, options.rate);
         results.push({ store, throughput, paced });
       } finally {
         await server.stop();
@@ -144,13 +269,15 @@ export async function runGtrBench(options: GtrBenchOptions) {
     await okta.close();
   }
   const verify = floor ?? { sequential: 0, concurrent64: 0 };
+  const bare = bareHttp?.requestsPerSecond ?? 0;
   return {
     rate: options.rate,
-    floors: { rs256VerificationsPerSecond: verify },
+    floors: { rs256VerificationsPerSecond: verify, bareHttp },
     stores: results.map((r) => ({
       ...r,
       throughputRatioToVerifySequential: ratio(r.throughput.requestsPerSecond, verify.sequential),
       throughputRatioToVerifyConcurrent: ratio(r.throughput.requestsPerSecond, verify.concurrent64),
+      throughputRatioToBareHttp: ratio(r.throughput.requestsPerSecond, bare),
     })),
   };
 }

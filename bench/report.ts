@@ -18,24 +18,32 @@ const header = (title: string, r: Machine) => [
 
 export function gtrMarkdown(r: GtrResult): string {
   const f = r.floors.rs256VerificationsPerSecond;
+  const bare = r.floors.bareHttp;
   return [
     ...header('Okta Global Token Revocation benchmark results', r),
     'Real RS256 tokens from a local JWKS, a fresh `jti` each, 1,000 users, every call a logout (204).',
     '',
-    '## Floor (same run)',
+    '## Floors (same run)',
     '',
-    `RS256 verifications with jose in one process: ${f.sequential}/s one at a time, ${f.concurrent64}/s 64 at a time.`,
+    '| floor | figure |',
+    '|---|---|',
+    `| RS256 verifications with jose in one process | ${f.sequential}/s one at a time, ${f.concurrent64}/s 64 at a time |`,
+    ...(bare
+      ? [
+          `| bare Hono route taking the same calls from wrk (reads the body, answers 204) | ${bare.requestsPerSecond} req/s, p50 ${bare.latencyMs.p50} ms, p99 ${bare.latencyMs.p99} ms, ${bare.serverCpuUsPerRequest ?? '?'} µs of server CPU a call |`,
+        ]
+      : []),
     '',
-    '## Throughput (closed loop, 32 connections)',
+    '## Throughput (closed loop: wrk, 32 connections)',
     '',
-    '| store | requests | req/s | ratio to verify (1 at a time) | ratio to verify (64 at a time) | p50 ms | p99 ms | non-2xx |',
-    '|---|---|---|---|---|---|---|---|',
+    '| store | requests | req/s | ratio to verify (1 at a time) | ratio to verify (64 at a time) | ratio to bare route | server CPU µs/call | p50 ms | p99 ms | non-2xx |',
+    '|---|---|---|---|---|---|---|---|---|---|',
     ...r.stores.map(
       (s) =>
-        `| ${s.store} | ${s.throughput.total} | ${s.throughput.requestsPerSecond} | ${s.throughputRatioToVerifySequential} | ${s.throughputRatioToVerifyConcurrent} | ${s.throughput.latencyMs.p50} | ${s.throughput.latencyMs.p99} | ${s.throughput.non2xx} |`,
+        `| ${s.store} | ${s.throughput.total} | ${s.throughput.requestsPerSecond} | ${s.throughputRatioToVerifySequential} | ${s.throughputRatioToVerifyConcurrent} | ${s.throughputRatioToBareHttp} | ${s.throughput.serverCpuUsPerRequest ?? '?'} | ${s.throughput.latencyMs.p50} | ${s.throughput.latencyMs.p99} | ${s.throughput.non2xx} |`,
     ),
     '',
-    '## Latency at a fixed rate',
+    '## Latency at a fixed rate (autocannon, 32 connections)',
     '',
     '| store | requests | target rate | achieved req/s | p50 ms | p90 ms | p99 ms | max ms | non-2xx |',
     '|---|---|---|---|---|---|---|---|---|',

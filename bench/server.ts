@@ -1,7 +1,6 @@
 // Server benchmarks: device poll throughput, admin logout -> WebSocket delivery latency with
 // 1,000 and 10,000 connected devices, memory per connected device; each against floors measured
 // in the same run (a bare Hono route, a Redis round trip). Both stores.
-import { spawn } from 'node:child_process';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +10,7 @@ import { call, enroll, wsUrl } from '../test/support/http.js';
 import { fixtureFile, startServerProcess, type ServerProcess } from '../test/support/processes.js';
 import { cleanUpPrefix, connectRedis, REDIS_URL, testPrefix } from '../test/support/redis.js';
 import { indexes, inParallel } from '../test/support/sim-devices.js';
+import { startBareServer } from './lib/bare.js';
 import { loadMedian, type LoadResult } from './lib/load.js';
 import { rssKiB } from './lib/rss.js';
 import { benchWorkspace } from './lib/workspace.js';
@@ -35,21 +35,16 @@ interface StoreFigures {
 const log = (message: string) => process.stdout.write(`[bench] ${message}\n`);
 
 async function floorHttp(options: ServerBenchOptions): Promise<LoadResult> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/lib/bare-server.ts'], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const port = await new Promise<number>((resolve) =>
-    child.stdout.once('data', (chunk: Buffer) => resolve((JSON.parse(chunk.toString()) as { port: number }).port)),
-  );
+  const bare = await startBareServer();
   try {
     return await loadMedian({
-      url: `http://127.0.0.1:${port}/bare`,
+      url: `${bare.url}/bare`,
       connections: options.pollConnections,
       seconds: options.pollSeconds,
       runs: options.pollRuns,
     });
   } finally {
-    child.kill('SIGTERM');
+    bare.stop();
   }
 }
 

@@ -3,11 +3,18 @@
 # lockfile's packages. Idempotent: anything already present is left alone.
 #   bash scripts/bootstrap.sh            node packages, pnpm, a running redis-server
 #   bash scripts/bootstrap.sh --browser  the same, plus Debian's chromium for browser tests
+#   bash scripts/bootstrap.sh --bench    the same, plus chromium and wrk for `pnpm bench`
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 want_browser=0
-[[ "${1:-}" == "--browser" ]] && want_browser=1
+want_bench=0
+case "${1:-}" in
+  --browser) want_browser=1 ;;
+  --bench) want_browser=1 want_bench=1 ;;
+  "") ;;
+  *) printf '[bootstrap] error: unknown option %s (--browser or --bench)\n' "$1" >&2; exit 2 ;;
+esac
 
 say() { printf '\033[1m[bootstrap]\033[0m %s\n' "$*"; }
 die() { printf '[bootstrap] error: %s\n' "$*" >&2; exit 1; }
@@ -37,6 +44,8 @@ if ! redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1; then
 fi
 
 if [[ $want_browser -eq 1 && ! -x /usr/lib/chromium/chromium ]]; then apt_install chromium; fi
+# The GTR benchmark's load generator (bench/gtr.ts).
+if [[ $want_bench -eq 1 ]] && ! command -v wrk >/dev/null; then apt_install wrk; fi
 
 if ! command -v pnpm >/dev/null; then
   say "npm install -g pnpm@10"
