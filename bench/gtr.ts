@@ -16,7 +16,7 @@ import autocannon from 'autocannon';
 import { createLocalJWKSet, jwtVerify } from 'jose';
 import { startFakeOkta, type FakeOkta } from '@universal-logout/server/testing';
 import { fixtureFile, freePort, startServerProcess } from '../test/support/processes.js';
-import { cleanUpPrefix, REDIS_URL, testPrefix } from '../test/support/redis.js';
+import { cleanUpPrefix, connectRedis, REDIS_URL, testPrefix } from '../test/support/redis.js';
 import { startBareServer } from './lib/bare.js';
 import { ratio } from './lib/stats.js';
 
@@ -43,6 +43,8 @@ interface Run {
   errors: number;
   /** The server process's CPU time (user + system) per request, µs: what one call costs it. */
   serverCpuUsPerRequest?: number;
+  /** redis-server's CPU time per request, µs (Redis store only): it runs on the same two cores. */
+  redisCpuUsPerRequest?: number;
 }
 
 const email = (index: number) => `u${index % USERS}@bench.test`;
@@ -97,12 +99,13 @@ async function runWrk(args: string[]): Promise<string> {
  * Closed loop with wrk, CONNECTIONS connections, until `count` calls are answered: the rate is
  * those calls over the time from the first request to the last answer (gtr.lua's own clock).
  */
-async function fireWrk(url: string, tokens: string[], count: number, pid?: number): Promise<Run> {
+async function fireWrk(url: string, tokens: string[], count: number, pid?: number, redisPid?: number): Promise<Run> {
   if (tokens.length < count + CONNECTIONS) throw new Error('fireWrk needs CONNECTIONS more tokens than calls');
   const dir = await mkdtemp(join(tmpdir(), 'ul-bench-gtr-'));
   const file = join(dir, 'tokens.tsv');
   await writeFile(file, tokens.map((token, i) => `${token}\t${email(i)}\n`).join(''));
   const before = pid === undefined ? 0 : cpuMs(pid);
+  const redisBefore = redisPid === undefined ? 0 : cpuMs(redisPid);
   const stdout = await runWrk([
     '-t1',
     `-c${CONNECTIONS}`,
@@ -118,6 +121,7 @@ async function fireWrk(url: string, tokens: string[], count: number, pid?: numbe
     String(count),
   ]);
   const after = pid === undefined ? 0 : cpuMs(pid);
+  const redisAfter = redisPid === undefined ? 0 : cpuMs(redisPid);
   const summary = JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as Record<
     'responses' | 'elapsedUs' | 'p50' | 'p90' | 'p99' | 'max' | 'status' | 'connect' | 'read' | 'write' | 'timeout',
     number
@@ -132,6 +136,9 @@ async function fireWrk(url: string, tokens: string[], count: number, pid?: numbe
     errors: summary.connect + summary.read + summary.write + summary.timeout,
     // Includes the calls still in flight when wrk stopped (at most CONNECTIONS more).
     ...(pid === undefined ? {} : { serverCpuUsPerRequest: Math.round(((after - before) * 1000) / count) }),
+    ...(redisPid === undefined
+      ? {}
+      : { redisCpuUsPerRequest: Math.round(((redisAfter - redisBefore) * 1000) / count) }),
   };
 }
 
@@ -197,6 +204,18 @@ async function signTokens(okta: FakeOkta, audience: string, count: number): Prom
   return tokens;
 }
 
+/** The pid of the redis-server at REDIS_URL (it runs on this machine). */
+async function redisPid(): Promise<number> {
+  const client = await connectRedis();
+  try {
+    const pid = /process_id:(\d+)/.exec(await client.info('server'))?.[1];
+    if (!pid) throw new Error('redis INFO has no process_id');
+    return Number(pid);
+  } finally {
+    await client.close();
+  }
+}
+
 export async function runGtrBench(options: GtrBenchOptions) {
   await requireWrk();
   const okta = await startFakeOkta('https://bench.okta.test');
@@ -254,6 +273,7 @@ export async function runGtrBench(options: GtrBenchOptions) {
           tokens.slice(0, closedLoop),
           options.throughputRequests,
           server.pid,
+          store === 'redis' ? await redisPid() : undefined,
         );
         log(`gtr ${store}: ${options.rateRequests} requests at ${options.rate}/s (autocannon)`);
         const paced = await firePaced(`${server.url}${PATH}`, tokens.slice(closedLoop), closedLoop, options.rate);

@@ -1,9 +1,11 @@
 import type { MiddlewareHandler } from 'hono';
 import { cors } from 'hono/cors';
-import { readBodies } from './body.js';
+import { MAX_BODY_BYTES, readBodies } from './body.js';
 import { createDeviceAuth } from './auth.js';
 import type { AppEnv, Deps } from './env.js';
 import { createErrorHandler, errorBody } from './http-errors.js';
+import { createGtrFrontDoor, type GtrWait } from './okta/front-door.js';
+import { createGtr } from './okta/gtr.js';
 import { createRevokeUser, type RevokeUser } from './pipeline.js';
 import { createFastPoll, createPoll } from './poll.js';
 import { createRouter } from './router.js';
@@ -18,19 +20,20 @@ import {
   createFailureCounter,
   DEFAULT_FAILURE_LIMITS,
   limitFailures,
+  retryAfterMs,
   tokenWorkspace,
   type LimitRule,
 } from './rate-limit.js';
 import { SCIM_MEDIA_TYPE, ScimError } from './scim/resources.js';
 import { readHeadersFromNode, requestIdOf } from './transport.js';
 
-export const MAX_BODY_BYTES = 64 * 1024;
-
 export interface CreatedApp {
   app: ReturnType<typeof createRouter>;
   revokeUser: RevokeUser;
   /** The plain device poll, answered before the router where a Node server runs (`poll.ts`). */
   fastPoll: ReturnType<typeof createFastPoll>;
+  /** Accepted Okta GTR calls, answered before the router likewise (`okta/front-door.ts`). */
+  gtrFrontDoor: ReturnType<typeof createGtrFrontDoor>;
 }
 
 /** The whole HTTP surface. Pure: no listening, no environment, no connections of its own. */
@@ -39,7 +42,8 @@ export function createApp(deps: Deps): CreatedApp {
   const revokeUser = createRevokeUser(deps);
   const deviceAuth = createDeviceAuth(deps);
   const poll = createPoll(deps);
-  const services = { deviceAuth, revokeUser, poll };
+  const gtr = createGtr(deps, revokeUser);
+  const services = { deviceAuth, revokeUser, poll, gtr };
 
   const app = createRouter();
   app.use(async (c, next) => {
@@ -68,7 +72,7 @@ export function createApp(deps: Deps): CreatedApp {
   // Only where a body can be.
   app.on(['POST', 'PUT', 'PATCH', 'DELETE'], '*', readBody);
 
-  mountFailureLimits(app, deps);
+  const gtrWait = mountFailureLimits(app, deps);
   // CORS for the extension's pages and worker only: never for web pages. (The IdP routes are
   // server to server and get no CORS at all.)
   const allowOrigin = extensionOriginCheck(deps.extensionOrigins);
@@ -111,14 +115,19 @@ export function createApp(deps: Deps): CreatedApp {
 
   app.notFound((c) => c.json(errorBody('ERR_NOT_FOUND', `no route ${c.req.method} ${c.req.path}`), 404));
   app.onError(createErrorHandler(logger));
-  return { app, revokeUser, fastPoll: createFastPoll(deps, deviceAuth, poll) };
+  return {
+    app,
+    revokeUser,
+    fastPoll: createFastPoll(deps, deviceAuth, poll),
+    gtrFrontDoor: createGtrFrontDoor(deps, gtr, gtrWait),
+  };
 }
 
 /**
  * 429 + Retry-After after too many failures: wrong enrollment codes per address; failed
  * authentication at Okta GTR, SCIM and the admin API per address and per workspace.
  */
-function mountFailureLimits(app: ReturnType<typeof createRouter>, deps: Deps) {
+function mountFailureLimits(app: ReturnType<typeof createRouter>, deps: Deps): GtrWait {
   const limits = deps.failureLimits ?? DEFAULT_FAILURE_LIMITS;
   const counter = createFailureCounter(deps.clock);
   const message = (seconds: number) => `too many failed attempts; retry in ${seconds} s`;
@@ -135,16 +144,14 @@ function mountFailureLimits(app: ReturnType<typeof createRouter>, deps: Deps) {
       refuse: json,
     }),
   );
-  app.use(
-    '/okta/:workspaceId/global-token-revocation',
-    limitFailures(counter, {
-      scope: 'okta',
-      ...limits.auth,
-      workspaceOf: (c) => c.req.param('workspaceId') ?? null,
-      isFailure: (status) => status === 401 || status === 403,
-      refuse: json,
-    }),
-  );
+  const okta: LimitRule = {
+    scope: 'okta',
+    ...limits.auth,
+    workspaceOf: (c) => c.req.param('workspaceId') ?? null,
+    isFailure: (status) => status === 401 || status === 403,
+    refuse: json,
+  };
+  app.use('/okta/:workspaceId/global-token-revocation', limitFailures(counter, okta));
   app.use(
     '/scim/:workspaceId/v2/*',
     limitFailures(counter, {
@@ -166,6 +173,8 @@ function mountFailureLimits(app: ReturnType<typeof createRouter>, deps: Deps) {
       refuse: json,
     }),
   );
+  // The GTR front door asks the same counters before it takes a call.
+  return (address, workspaceId) => retryAfterMs(counter, okta, address, workspaceId);
 }
 
 const EXTENSION_ORIGIN =

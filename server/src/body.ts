@@ -4,8 +4,16 @@ import { bodyLimit } from 'hono/body-limit';
 import type { AppEnv } from './env.js';
 import { incoming } from './transport.js';
 
-/** Decodes like `Request.text()`: UTF-8, a leading BOM dropped, bad bytes replaced. */
+/** Every request body is limited to this (413 past it). */
+export const MAX_BODY_BYTES = 64 * 1024;
+
 const utf8 = new TextDecoder();
+
+/** Decodes like `Request.text()`: UTF-8, a leading BOM dropped, bad bytes replaced. */
+export const decodeBody = (body: Uint8Array): string => utf8.decode(body);
+
+/** A Node request whose body was read already (before the router: okta/front-door.ts). */
+export type ReadRequest = IncomingMessage & { rawBody?: Buffer };
 
 class BodyTooLarge extends Error {}
 
@@ -67,9 +75,10 @@ export function readBodies(options: {
     const node = incoming(c);
     // Tests may pass a stand-in for Node's request (an address, headers): Hono reads those.
     if (!(node instanceof IncomingMessage)) return fallback(c, next);
+    const read = node as ReadRequest;
     let body: Buffer;
     try {
-      body = await readNodeBody(node, options.maxBytes);
+      body = read.rawBody ?? (await readNodeBody(node, options.maxBytes));
     } catch (error) {
       if (!(error instanceof BodyTooLarge)) throw error;
       c.header('Connection', 'close');
@@ -77,9 +86,9 @@ export function readBodies(options: {
     }
     // A late reader of the fetch Request (none today) gets the same bytes (@hono/node-server
     // builds the body from `rawBody` when it is there).
-    (node as IncomingMessage & { rawBody?: Buffer }).rawBody = body;
+    read.rawBody = body;
     // Hono keeps each body reading's promise under its name (its type says the method's).
-    (c.req.bodyCache as Record<string, unknown>).text = Promise.resolve(utf8.decode(body));
+    (c.req.bodyCache as Record<string, unknown>).text = Promise.resolve(decodeBody(body));
     await next();
     return undefined;
   };

@@ -1,12 +1,19 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { AppError } from '@universal-logout/shared';
-import { startServer, type RunningServer } from './server.js';
-import { captureLogs, createTestContext, type TestContext } from './test-support.js';
+import type { RunningServer } from './server.js';
+import {
+  answerOf,
+  captureLogs,
+  createTestContext,
+  frontAndRouter,
+  type Answer,
+  type TestContext,
+} from './test-support.js';
 
 let t: TestContext;
 /** The same deps behind two servers: one answers plain polls before the router, one only through it. */
 let fast: RunningServer;
 let router: RunningServer;
+let close: () => Promise<void>;
 let lines: Record<string, unknown>[];
 let failReads: boolean;
 
@@ -15,41 +22,15 @@ beforeEach(async () => {
   const captured = captureLogs();
   lines = captured.lines;
   t = await createTestContext({ logger: captured.logger });
-  // The store as the servers see it, with reads of revocations that can be made to fail.
-  const store = new Proxy(t.store, {
-    get(target, name, receiver) {
-      if (name === 'listUserEvents' && failReads) {
-        return () => Promise.reject(new AppError('ERR_STORE_UNAVAILABLE', 'store down'));
-      }
-      return Reflect.get(target, name, receiver) as unknown;
-    },
-  });
-  const deps = { ...t.deps, store };
-  fast = await startServer(deps, { port: 0, host: '127.0.0.1' });
-  router = await startServer(deps, { port: 0, host: '127.0.0.1', fastPoll: false });
+  ({ front: fast, router, close } = await frontAndRouter(t, { failing: 'listUserEvents', when: () => failReads }));
 });
 afterEach(async () => {
-  await fast.close();
-  await router.close();
+  await close();
   await t.dispose();
 });
 
-interface Answer {
-  status: number;
-  body: string;
-  headers: Record<string, string>;
-}
-
-async function ask(server: RunningServer, path: string, headers: Record<string, string>): Promise<Answer> {
-  const response = await fetch(`${server.url}${path}`, { headers });
-  const all: Record<string, string> = {};
-  response.headers.forEach((value, name) => (all[name] = value));
-  // Per response by nature: the time and the request's own id.
-  delete all.date;
-  expect(all['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
-  delete all['x-request-id'];
-  return { status: response.status, body: await response.text(), headers: all };
-}
+const ask = async (server: RunningServer, path: string, headers: Record<string, string>): Promise<Answer> =>
+  answerOf(await fetch(`${server.url}${path}`, { headers }));
 
 /** Asks both servers; they must answer alike. Returns the answer. */
 async function same(path: string, headers: Record<string, string>): Promise<Answer> {

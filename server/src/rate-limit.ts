@@ -86,12 +86,27 @@ export interface LimitRule {
   refuse: (c: Context<AppEnv>, retryAfterSeconds: number) => Response;
 }
 
+/** The counters a request counts against: its address's, and its workspace's where the rule has one. */
+function keysOf(rule: LimitRule, address: string, workspace: string | null | undefined): [string, Window][] {
+  const keys: [string, Window][] = [[`${rule.scope}|a|${address}`, rule.perAddress]];
+  if (rule.perWorkspace && workspace) keys.push([`${rule.scope}|w|${workspace}`, rule.perWorkspace]);
+  return keys;
+}
+
+/** Milliseconds until a request from `address` for `workspace` may be tried under `rule` (0: now). */
+export function retryAfterMs(
+  counter: FailureCounter,
+  rule: LimitRule,
+  address: string,
+  workspace: string | null | undefined,
+): number {
+  return Math.max(...keysOf(rule, address, workspace).map(([key, limit]) => counter.retryAfterMs(key, limit)));
+}
+
 /** Refuses with 429 + Retry-After while the address or workspace is over its failure limit. */
 export function limitFailures(counter: FailureCounter, rule: LimitRule): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
-    const keys: [string, Window][] = [[`${rule.scope}|a|${clientAddress(c)}`, rule.perAddress]];
-    const workspace = rule.workspaceOf?.(c);
-    if (rule.perWorkspace && workspace) keys.push([`${rule.scope}|w|${workspace}`, rule.perWorkspace]);
+    const keys = keysOf(rule, clientAddress(c), rule.workspaceOf?.(c));
     const wait = Math.max(...keys.map(([key, limit]) => counter.retryAfterMs(key, limit)));
     if (wait > 0) {
       const seconds = Math.ceil(wait / 1000);

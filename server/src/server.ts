@@ -5,6 +5,7 @@ import type { Duplex } from 'node:stream';
 import { getRequestListener } from '@hono/node-server';
 import { createApp } from './app.js';
 import type { Deps } from './env.js';
+import { plainGtr } from './okta/front-door.js';
 import { plainPoll } from './poll.js';
 import { stampResponse, type TaggedRequest } from './transport.js';
 import { createDeviceHub, WS_PATH, type DeviceHub } from './ws-hub.js';
@@ -25,11 +26,15 @@ export async function startServer(
     port: number;
     host: string;
     hub?: Parameters<typeof createDeviceHub>[1];
-    /** Answer plain device polls before the router (default true; off to compare the two in tests). */
-    fastPoll?: boolean;
+    /**
+     * Answer plain device polls and accepted Okta GTR calls before the router (default true; off
+     * to compare the two in tests).
+     */
+    frontDoors?: boolean;
   },
 ): Promise<RunningServer> {
-  const { app, revokeUser, fastPoll } = createApp(deps);
+  const { app, revokeUser, fastPoll, gtrFrontDoor } = createApp(deps);
+  const frontDoors = options.frontDoors !== false;
   const hub = createDeviceHub(deps, options.hub);
   const router = getRequestListener(app.fetch, { hostname: options.host });
   const server = createServer((request: TaggedRequest, response) => {
@@ -39,14 +44,18 @@ export async function startServer(
       stampResponse(response, requestId);
       void router(request, response);
     };
-    // The plain device poll first (most of the traffic; poll.ts), everything else to the router.
-    const plain = options.fastPoll === false ? null : plainPoll(request);
-    if (plain) {
-      fastPoll(plain, request, response, requestId).then(
-        (answered) => answered || toRouter(),
+    const orRouter = (answered: Promise<boolean>) =>
+      answered.then(
+        (done) => done || toRouter(),
         () => toRouter(),
       );
-    } else toRouter();
+    // The plain device poll (most of the traffic; poll.ts) and accepted Okta GTR calls
+    // (okta/front-door.ts) first; everything else, and whatever those decline, to the router.
+    const poll = frontDoors ? plainPoll(request) : null;
+    const gtr = frontDoors && !poll ? plainGtr(request) : null;
+    if (poll) void orRouter(fastPoll(poll, request, response, requestId));
+    else if (gtr) void orRouter(gtrFrontDoor(gtr, request, response, requestId));
+    else toRouter();
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -9,6 +9,7 @@ import type { Clock, Deps } from './env.js';
 import { createLogger, silentLogger, type Logger } from './logger.js';
 import { applyWorkspaceFile } from './seed.js';
 import { createEmbeddedStore } from './store/embedded.js';
+import { AppError } from '@universal-logout/shared';
 import type { Store } from './store/types.js';
 
 /** A debug-level logger whose lines (parsed) collect in `lines`. */
@@ -210,6 +211,55 @@ export async function connectedDevice(t: TestContext, code: string) {
     close: async () => {
       socket.close();
       await server.close();
+    },
+  };
+}
+
+/** An HTTP answer as the front-door tests compare them: status, body and headers. */
+export interface Answer {
+  status: number;
+  body: string;
+  headers: Record<string, string>;
+}
+
+/** A response as an Answer, without what differs per response by nature (date, request id). */
+export async function answerOf(response: Response): Promise<Answer> {
+  const headers: Record<string, string> = {};
+  response.headers.forEach((value, name) => (headers[name] = value));
+  delete headers.date;
+  if (!/^[0-9a-f-]{36}$/.test(headers['x-request-id'] ?? '')) throw new Error('answer without a request id');
+  delete headers['x-request-id'];
+  return { status: response.status, body: await response.text(), headers };
+}
+
+/**
+ * Two listening servers on the same deps, with one store method that can be made to fail: one
+ * answers what its front doors take before the router (the plain poll, accepted GTR calls), the
+ * other only through the router.
+ */
+export async function frontAndRouter(
+  t: TestContext,
+  options: { failing: keyof Store; when: () => boolean; seen?: (method: string | symbol) => void },
+) {
+  const { startServer } = await import('./server.js');
+  const store = new Proxy(t.store, {
+    get(target, name, receiver) {
+      options.seen?.(name);
+      if (name === options.failing && options.when()) {
+        return () => Promise.reject(new AppError('ERR_STORE_UNAVAILABLE', 'store down'));
+      }
+      return Reflect.get(target, name, receiver) as unknown;
+    },
+  });
+  const deps = { ...t.deps, store };
+  const front = await startServer(deps, { port: 0, host: '127.0.0.1' });
+  const router = await startServer(deps, { port: 0, host: '127.0.0.1', frontDoors: false });
+  return {
+    front,
+    router,
+    close: async () => {
+      await front.close();
+      await router.close();
     },
   };
 }
