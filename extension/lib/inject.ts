@@ -49,7 +49,7 @@ export async function openApp(browser: Browser, state: State, session: Session, 
   const entries = Object.entries(bundle.session.localStorage);
   if (entries.length === 0 || tab.id === undefined) return;
   const tabId = tab.id;
-  await waitForLoad(browser, tabId);
+  await waitForLoad(browser, tabId, origin);
   await browser.scripting.executeScript({
     target: { tabId },
     func: (items: [string, string][]) => {
@@ -59,14 +59,46 @@ export async function openApp(browser: Browser, state: State, session: Session, 
   });
 }
 
-function waitForLoad(browser: Browser, tabId: number): Promise<void> {
-  return new Promise((resolve) => {
-    const listener = (id: number, info: { status?: string }) => {
-      if (id === tabId && info.status === 'complete') {
-        browser.tabs.onUpdated.removeListener(listener);
-        resolve();
-      }
+/**
+ * Resolves once the tab has loaded a page of the app's origin. The tab may have loaded already by
+ * the time the listener is added (a fast page on a busy machine), so its status is read as well:
+ * waiting for the event alone once missed it and never wrote the app's localStorage.
+ */
+export function waitForLoad(
+  browser: Pick<Browser, 'tabs'>,
+  tabId: number,
+  origin: string,
+  timeoutMs = 30_000,
+): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let settled = false;
+    const finish = (error?: Error) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      browser.tabs.onUpdated.removeListener(listener);
+      if (error) reject(error);
+      else resolve();
     };
+    const loaded = (tab: { status?: string | undefined; url?: string | undefined }) =>
+      tab.status === 'complete' && (tab.url === undefined || new URL(tab.url).origin === origin);
+    const listener = (
+      id: number,
+      info: { status?: string | undefined },
+      tab: { status?: string | undefined; url?: string | undefined },
+    ) => {
+      if (id === tabId && info.status === 'complete' && loaded(tab)) finish();
+    };
+    const timer = setTimeout(
+      () => finish(new Error(`the app's tab did not load within ${timeoutMs / 1000} s`)),
+      timeoutMs,
+    );
     browser.tabs.onUpdated.addListener(listener);
+    browser.tabs.get(tabId).then(
+      (tab) => {
+        if (loaded(tab)) finish();
+      },
+      (error: unknown) => finish(error instanceof Error ? error : new Error(String(error))),
+    );
   });
 }
