@@ -26,6 +26,8 @@ export function readNodeBody(request: IncomingMessage, maxBytes: number): Promis
   if (declared !== undefined && request.headers['transfer-encoding'] === undefined && Number(declared) > maxBytes) {
     return Promise.reject(new BodyTooLarge());
   }
+  // Read already, or the client went away: nothing more will come.
+  if (request.readableEnded || request.destroyed) return Promise.reject(new Error('the request body is gone'));
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;

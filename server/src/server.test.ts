@@ -123,6 +123,17 @@ describe('the listening server', () => {
       expect(devices.find((device) => device.id === deviceId)?.name).toBe('Zoë’s 💻');
     });
 
+    it('refuses to read a body that was read already, instead of waiting for it forever', async () => {
+      const { readNodeBody } = await import('./body.js');
+      const { IncomingMessage } = await import('node:http');
+      const { Socket } = await import('node:net');
+      const request = new IncomingMessage(new Socket());
+      request.push('{}');
+      request.push(null);
+      expect((await readNodeBody(request, 1024)).toString()).toBe('{}');
+      await expect(readNodeBody(request, 1024)).rejects.toThrow('the request body is gone');
+    });
+
     it('serves text() (GTR, SCIM, SSF) and the JSON validator alike', async () => {
       const scim = await fetch(`${server.url}/scim/acme/v2/Users`, {
         method: 'POST',

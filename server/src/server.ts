@@ -44,10 +44,11 @@ export async function startServer(
       stampResponse(response, requestId);
       void router(request, response);
     };
+    // A front door that fails has written nothing (it answers last), so the router can still.
     const orRouter = (answered: Promise<boolean>) =>
       answered.then(
         (done) => done || toRouter(),
-        () => toRouter(),
+        () => response.headersSent || toRouter(),
       );
     // The plain device poll (most of the traffic; poll.ts) and accepted Okta GTR calls
     // (okta/front-door.ts) first; everything else, and whatever those decline, to the router.
