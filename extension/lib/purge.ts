@@ -52,8 +52,30 @@ export async function purgeOrigins(browser: Browser, origins: string[], ledger: 
   const errors: string[] = [];
   const unique = [...new Set(origins)];
 
-  // 1. Cookies.
   const stores = await cookieStores(browser);
+
+  // Site data per origin, started first and run alongside the cookies and the tabs (not cookies:
+  // browsingData's cookie removal covers the whole site).
+  const dataTypes = { localStorage: true, indexedDB: true, cacheStorage: true, serviceWorkers: true };
+  const clearSite = async (origin: string): Promise<boolean> => {
+    try {
+      await browser.browsingData.remove({ origins: [origin] }, dataTypes);
+      return true;
+    } catch {
+      // Firefox names hosts, not origins, and clears one container at a time.
+      try {
+        await firefoxSiteData(browser, new URL(origin).hostname, stores);
+        return true;
+      } catch (error) {
+        errors.push(`site data ${origin}: ${String(error)}`);
+        return false;
+      }
+    }
+  };
+
+  const sites = Promise.all(unique.map(clearSite));
+
+  // Cookies, every query and removal at once.
   const find = async (): Promise<Map<string, Cookie>> => {
     const queries: Record<string, unknown>[] = [];
     for (const storeId of stores) {
@@ -103,8 +125,8 @@ export async function purgeOrigins(browser: Browser, origins: string[], ledger: 
   const after = await find();
   for (const cookie of after.values()) errors.push(`cookie ${cookie.name}@${cookie.domain} is still there`);
 
-  // 2 and 3 at once, each item concurrently (one after the other they were most of the purge):
-  // 2. Open tabs: clear their web storage from inside (sessionStorage dies only with the page), then reload.
+  // Open tabs, once their cookies are gone, each at once: clear their web storage from inside
+  // (sessionStorage dies only with the page), then reload.
   const appTabs = (await browser.tabs.query({})).flatMap((tab) => {
     if (tab.id === undefined || !tab.url) return [];
     try {
@@ -127,29 +149,12 @@ export async function purgeOrigins(browser: Browser, origins: string[], ledger: 
     await browser.tabs.reload(id).catch((error: unknown) => errors.push(`reload ${origin}: ${String(error)}`));
   };
 
-  // 3. Site data per origin (not cookies: browsingData's cookie removal covers the whole site).
-  const dataTypes = { localStorage: true, indexedDB: true, cacheStorage: true, serviceWorkers: true };
-  const clearSite = async (origin: string): Promise<boolean> => {
-    try {
-      await browser.browsingData.remove({ origins: [origin] }, dataTypes);
-      return true;
-    } catch {
-      // Firefox names hosts, not origins, and clears one container at a time.
-      try {
-        await firefoxSiteData(browser, new URL(origin).hostname, stores);
-        return true;
-      } catch (error) {
-        errors.push(`site data ${origin}: ${String(error)}`);
-        return false;
-      }
-    }
+  const [, cleared] = await Promise.all([Promise.all(appTabs.map(clearTab)), sites]);
+
+  return {
+    removed: { cookies: before.size - after.size, origins: cleared.filter(Boolean).length, tabs: appTabs.length },
+    errors,
   };
-
-  const [, sites] = await Promise.all([Promise.all(appTabs.map(clearTab)), Promise.all(unique.map(clearSite))]);
-  const tabs = appTabs.length;
-  const cleared = sites.filter(Boolean).length;
-
-  return { removed: { cookies: before.size - after.size, origins: cleared, tabs }, errors };
 }
 
 /** Firefox: `browsingData` by host name, once per container (`cookieStoreId`), then for the default. */
