@@ -91,4 +91,25 @@ describe('purgeOrigins', () => {
     expect(t.scripting.executeScript).toHaveBeenCalledWith(expect.objectContaining({ target: { tabId: crm.id } }));
     expect(t.reload).toHaveBeenCalledWith(crm.id);
   });
+
+  it('reloads an app tab only once its cookies are gone, and clears site data without waiting for them', async () => {
+    const t = createTestBrowser();
+    t.addCookie({ name: 'sid', domain: 'crm.example.test', httpOnly: true });
+    const crm = await t.browser.tabs.create({ url: `${CRM}/deals` });
+    const cookiesAt = (event: string) => `${event}: ${t.jar.filter((c) => c.domain === 'crm.example.test').length}`;
+    const seen: string[] = [];
+    t.reload.mockImplementation(() => {
+      seen.push(cookiesAt('reload'));
+      return Promise.resolve();
+    });
+    t.browsingData.remove.mockImplementation(() => {
+      seen.push(cookiesAt('site data'));
+      return Promise.resolve();
+    });
+    const result = await purgeOrigins(t.browser, [CRM], []);
+    expect(result).toEqual({ removed: { cookies: 1, origins: 1, tabs: 1 }, errors: [] });
+    expect(t.reload).toHaveBeenCalledWith(crm.id);
+    // Site data started while the cookie was still there; the reload came after it was gone.
+    expect(seen).toEqual(['site data: 1', 'reload: 0']);
+  });
 });

@@ -93,6 +93,9 @@ function keysOf(rule: LimitRule, address: string, workspace: string | null | und
   return keys;
 }
 
+const waitFor = (counter: FailureCounter, keys: [string, Window][]) =>
+  Math.max(...keys.map(([key, limit]) => counter.retryAfterMs(key, limit)));
+
 /** Milliseconds until a request from `address` for `workspace` may be tried under `rule` (0: now). */
 export function retryAfterMs(
   counter: FailureCounter,
@@ -100,14 +103,14 @@ export function retryAfterMs(
   address: string,
   workspace: string | null | undefined,
 ): number {
-  return Math.max(...keysOf(rule, address, workspace).map(([key, limit]) => counter.retryAfterMs(key, limit)));
+  return waitFor(counter, keysOf(rule, address, workspace));
 }
 
 /** Refuses with 429 + Retry-After while the address or workspace is over its failure limit. */
 export function limitFailures(counter: FailureCounter, rule: LimitRule): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const keys = keysOf(rule, clientAddress(c), rule.workspaceOf?.(c));
-    const wait = Math.max(...keys.map(([key, limit]) => counter.retryAfterMs(key, limit)));
+    const wait = waitFor(counter, keys);
     if (wait > 0) {
       const seconds = Math.ceil(wait / 1000);
       c.header('Retry-After', String(seconds));

@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
+import { AppError } from '@universal-logout/shared';
 import { createApp } from './app.js';
 import { createMemoryBus, type Bus } from './bus.js';
 import { parseWorkspaceFile } from './config.js';
@@ -9,7 +10,6 @@ import type { Clock, Deps } from './env.js';
 import { createLogger, silentLogger, type Logger } from './logger.js';
 import { applyWorkspaceFile } from './seed.js';
 import { createEmbeddedStore } from './store/embedded.js';
-import { AppError } from '@universal-logout/shared';
 import type { Store } from './store/types.js';
 
 /** A debug-level logger whose lines (parsed) collect in `lines`. */

@@ -100,8 +100,8 @@ export function createRedisStore({ client, prefix }: RedisStoreOptions): Store {
   const k = redisKeys(prefix);
 
   // Scripts go by their SHA1 (EVALSHA); the source is sent only when Redis does not have it yet
-  // (first use, or after a restart or SCRIPT FLUSH). Sending the source each time cost a tenth
-  // of a GTR call's CPU on Redis (docs/performance.md).
+  // (first use, or after a restart or SCRIPT FLUSH), instead of with every call (the revocation
+  // script with every logout).
   const shas = new Map<string, string>();
   async function script(source: string, keys: string[], args: string[]) {
     let sha = shas.get(source);
