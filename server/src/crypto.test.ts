@@ -6,6 +6,7 @@ import {
   mintDeviceSecret,
   mintEnrollmentCode,
   parseDeviceToken,
+  randomId,
   sha256,
 } from './crypto.js';
 
@@ -55,5 +56,25 @@ describe('secrets', () => {
     ]) {
       expect(parseDeviceToken(bad), bad).toBeNull();
     }
+  });
+});
+
+describe('randomId', () => {
+  it('gives distinct ids of the asked size across many refills of its pool', () => {
+    const seen = new Set<string>();
+    for (let i = 0; i < 5000; i++) {
+      const id = randomId('rev');
+      expect(id).toMatch(/^rev_[A-Za-z0-9_-]{16}$/);
+      seen.add(id);
+    }
+    // 5,000 ids of 12 bytes are 60,000 bytes: the 4 KiB pool was refilled 14 times.
+    expect(seen.size).toBe(5000);
+  });
+
+  it('serves sizes larger than the pool and mixed sizes', () => {
+    expect(Buffer.from(randomId('big', 5000).slice(4), 'base64url')).toHaveLength(5000);
+    const ids = Array.from({ length: 400 }, (_, i) => randomId('x', 1 + (i % 40)));
+    ids.forEach((id, i) => expect(Buffer.from(id.slice(2), 'base64url')).toHaveLength(1 + (i % 40)));
+    expect(new Set(ids.filter((id) => id.length > 12)).size).toBe(ids.filter((id) => id.length > 12).length);
   });
 });

@@ -317,3 +317,22 @@ describe('Okta Global Token Revocation: authorization, body and lookup', () => {
     expect(response.headers.get('retry-after')).toBe('5');
   });
 });
+
+describe('Okta Global Token Revocation: settings changes', () => {
+  it('follows a change of the workspace Okta settings from the next call on', async () => {
+    expect((await gtr(await sign({ claims: { jti: 'jti-before' } }))).status).toBe(204);
+    const workspace = (await t.store.getWorkspace('acme'))!;
+    const okta = workspace.settings.okta as Record<string, unknown>;
+    await t.store.upsertWorkspace({
+      ...workspace,
+      settings: { ...workspace.settings, okta: { ...okta, appInstanceId: '0oa-another-app' } },
+    });
+    // Signed for the app instance this workspace no longer is.
+    expect((await gtr(await sign({ claims: { jti: 'jti-after' } }))).status).toBe(403);
+    expect((await gtr(await sign({ subject: '0oa-another-app', claims: { jti: 'jti-new-app' } }))).status).toBe(204);
+    const { okta: _removed, ...rest } = workspace.settings;
+    await t.store.upsertWorkspace({ ...workspace, settings: rest });
+    const response = await gtr(await sign({ subject: '0oa-another-app', claims: { jti: 'jti-no-okta' } }));
+    expect(response.status).toBe(401);
+  });
+});

@@ -2,6 +2,7 @@ import { OktaSettings, WorkspaceId, type ErrorCode } from '@universal-logout/sha
 import type { Deps } from '../env.js';
 import type { Logger } from '../logger.js';
 import type { RevokeUser } from '../pipeline.js';
+import type { Workspace } from '../store/types.js';
 import { findSubject } from './find-subject.js';
 import { canonical, parseGtrBody } from './subject.js';
 import { createGtrVerifier, GtrAuthError } from './verify.js';
@@ -38,6 +39,19 @@ export function createGtr(
     ...(jwksCooldownMs === undefined ? {} : { cooldownMs: jwksCooldownMs }),
   });
 
+  // Workspace records are frozen and reused by the stores until they change (Store.getWorkspace):
+  // each one's Okta settings are validated once, not on every call.
+  const settings = new WeakMap<Workspace, OktaSettings | null>();
+  const oktaOf = (workspace: Workspace): OktaSettings | null => {
+    let okta = settings.get(workspace);
+    if (okta === undefined) {
+      const parsed = OktaSettings.safeParse(workspace.settings.okta);
+      okta = parsed.success ? parsed.data : null;
+      settings.set(workspace, okta);
+    }
+    return okta;
+  };
+
   return async ({ workspaceId, authorization, contentType, body: text }) => {
     const refuse = (code: ErrorCode, reason: string, details: Record<string, unknown> = {}): GtrAnswer => ({
       ok: false,
@@ -49,15 +63,14 @@ export function createGtr(
     const match = /^Bearer\s+(\S+)$/i.exec(authorization ?? '');
     if (!match?.[1]) return refuse('ERR_UNAUTHENTICATED', 'missing bearer token');
     const workspace = WorkspaceId.safeParse(workspaceId).success ? await store.getWorkspace(workspaceId) : null;
-    const okta = OktaSettings.safeParse(workspace?.settings.okta);
+    const okta = workspace && oktaOf(workspace);
     // An unknown workspace and one without Okta look alike: nothing to learn by probing.
-    if (!okta.success)
-      return refuse('ERR_UNAUTHENTICATED', 'Okta Universal Logout is not configured for this workspace');
+    if (!okta) return refuse('ERR_UNAUTHENTICATED', 'Okta Universal Logout is not configured for this workspace');
 
     const audience = `${publicUrl}/okta/${workspaceId}/global-token-revocation`;
     let jti: string;
     try {
-      ({ jti } = await verify(match[1], okta.data, audience));
+      ({ jti } = await verify(match[1], okta, audience));
     } catch (error) {
       if (!(error instanceof GtrAuthError)) throw error;
       return refuse(error.status === 403 ? 'ERR_FORBIDDEN' : 'ERR_UNAUTHENTICATED', error.reason, {
@@ -92,7 +105,7 @@ export function createGtr(
       workspaceId,
       userId: user.id,
       trigger: 'okta',
-      actor: `${okta.data.issuer} (jti ${jti})`,
+      actor: `${okta.issuer} (jti ${jti})`,
       reason: 'Okta Universal Logout',
       idempotencyKey: `okta:${jti}`,
       known: user,

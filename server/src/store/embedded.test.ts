@@ -58,6 +58,31 @@ describe('embedded store persistence', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
+  it('mints cursors after every one persisted, across a restart and a clock that went back', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'ul-store-'));
+    const first = await createEmbeddedStore({ dataDir: dir });
+    await first.upsertUser(userInput('acme', 'u-a'));
+    const before = await first.revoke({ ...oktaRevoke, idempotencyKey: null, at: 1e12 + 100 });
+    const audit = await first.appendAudit('acme', {
+      at: new Date(1e12 + 100).toISOString(),
+      actor: 'u-admin',
+      action: 'test',
+      userId: null,
+      trigger: null,
+      detail: {},
+    });
+    expect(audit.id).toBe(`${1e12 + 100}-3`);
+    const second = await createEmbeddedStore({ dataDir: dir });
+    const after = await second.revoke({ ...oktaRevoke, id: 'rev-2', idempotencyKey: null, at: 1e12 });
+    expect(before.revocation.cursor).toBe(`${1e12 + 100}-0`);
+    expect(after.revocation.cursor).toBe(`${1e12 + 100}-4`);
+    const later = await second.revoke({ ...oktaRevoke, id: 'rev-3', idempotencyKey: null, at: 1e12 + 200 });
+    expect(later.revocation.cursor).toBe(`${1e12 + 200}-0`);
+    await second.close();
+    await first.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
   it('drops a torn last line left by a crash mid-write', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'ul-store-'));
     const first = await createEmbeddedStore({ dataDir: dir });

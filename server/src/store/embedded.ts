@@ -2,6 +2,9 @@ import { AppError, compareCursor, START_CURSOR, type AuditEntry } from '@univers
 import { openAppendLog } from './append-log.js';
 import {
   buildRevocationSideEntries,
+  copyRevocation,
+  copyUser,
+  freezeWorkspace,
   IDEMPOTENCY_TTL_MS,
   newestFirstPage,
   notificationFor,
@@ -68,12 +71,16 @@ class State {
   notifications = new Map<string, NotificationRecord[]>();
   notificationsRead = new Map<string, string>();
   claims = new Map<string, { fingerprint: string; expiresAt: number }>();
-  lastCursor = START_CURSOR;
+  // The newest cursor seen so far, as numbers: every cursor here was minted by mintCursor from
+  // a millisecond clock and a sequence, far inside Number's exact range.
+  lastMs = 0;
+  lastSeq = 0;
 
   apply(record: LogRecord): void {
     switch (record.op) {
       case 'workspace':
-        this.workspaces.set(record.workspace.id, record.workspace);
+        // Never changed in place: handed to readers as it is (frozen).
+        this.workspaces.set(record.workspace.id, freezeWorkspace(structuredClone(record.workspace)));
         return;
       case 'user': {
         const { user } = record;
@@ -168,19 +175,29 @@ class State {
   }
 
   advance(cursor: string): void {
-    if (compareCursor(cursor, this.lastCursor) > 0) this.lastCursor = cursor;
+    const dash = cursor.indexOf('-');
+    const ms = Number(cursor.slice(0, dash));
+    const seq = Number(cursor.slice(dash + 1));
+    if (ms > this.lastMs || (ms === this.lastMs && seq > this.lastSeq)) {
+      this.lastMs = ms;
+      this.lastSeq = seq;
+    }
   }
 
   /** Mints a cursor after every cursor seen so far, shaped like a Redis stream id. */
   mintCursor(now: number): string {
-    const [ms = 0, seq = 0] = this.lastCursor.split('-').map(Number);
-    const cursor = now > ms ? `${now}-0` : `${ms}-${seq + 1}`;
-    this.lastCursor = cursor;
-    return cursor;
+    if (now > this.lastMs) {
+      this.lastMs = now;
+      this.lastSeq = 0;
+    } else {
+      this.lastSeq += 1;
+    }
+    return `${this.lastMs}-${this.lastSeq}`;
   }
 }
 
 const clone = <T>(value: T): T => structuredClone(value);
+const copyOf = <T>(value: T | undefined, copy: (value: T) => T): T | null => (value === undefined ? null : copy(value));
 
 /**
  * The default store: all state in memory, every change appended to `<dataDir>/store.log` and
@@ -213,9 +230,9 @@ export async function createEmbeddedStore(options: { dataDir: string }): Promise
     close: () => log.close(),
 
     async upsertWorkspace(workspace) {
-      await commit({ op: 'workspace', workspace: clone(workspace) });
+      await commit({ op: 'workspace', workspace });
     },
-    getWorkspace: (id) => Promise.resolve(clone(state.workspaces.get(id) ?? null)),
+    getWorkspace: (id) => Promise.resolve(state.workspaces.get(id) ?? null),
 
     async upsertUser(input) {
       const previous = usersOf(input.workspaceId).get(input.id);
@@ -225,14 +242,14 @@ export async function createEmbeddedStore(options: { dataDir: string }): Promise
       }
       const user: User = { ...clone(input), sessionEpoch: previous?.sessionEpoch ?? 0 };
       await commit({ op: 'user', user });
-      return clone(user);
+      return copyUser(user);
     },
-    getUser: (workspaceId, id) => Promise.resolve(clone(usersOf(workspaceId).get(id) ?? null)),
+    getUser: (workspaceId, id) => Promise.resolve(copyOf(usersOf(workspaceId).get(id), copyUser)),
     findUserByEmail(workspaceId, email) {
       const id = state.emails.get(key(workspaceId, email.toLowerCase()));
-      return Promise.resolve(id === undefined ? null : clone(usersOf(workspaceId).get(id) ?? null));
+      return Promise.resolve(id === undefined ? null : copyOf(usersOf(workspaceId).get(id), copyUser));
     },
-    listUsers: (workspaceId) => Promise.resolve(clone([...usersOf(workspaceId).values()])),
+    listUsers: (workspaceId) => Promise.resolve([...usersOf(workspaceId).values()].map(copyUser)),
 
     async upsertApp(app) {
       await commit({ op: 'app', app: clone(app) });
@@ -266,16 +283,14 @@ export async function createEmbeddedStore(options: { dataDir: string }): Promise
         tokenHash: input.tokenHash,
       };
       await commit({ op: 'enroll', codeHash: input.codeHash, device });
-      return { ok: true, device: clone(device), user: clone(user) };
+      return { ok: true, device: { ...device }, user: copyUser(user) };
     },
 
     getDeviceSession(workspaceId, deviceId) {
       const device = state.devices.get(workspaceId)?.get(deviceId);
       const user = device && usersOf(workspaceId).get(device.userId);
       // Every request reads this: shallow copies (both records are flat but for `apps`).
-      return Promise.resolve(
-        device && user ? { device: { ...device }, user: { ...user, apps: [...user.apps] } } : null,
-      );
+      return Promise.resolve(device && user ? { device: { ...device }, user: copyUser(user) } : null);
     },
     listDevices(workspaceId, userId) {
       const ids = state.userDevices.get(key(workspaceId, userId)) ?? [];
@@ -291,7 +306,7 @@ export async function createEmbeddedStore(options: { dataDir: string }): Promise
         const seen = state.idempotency.get(key(input.workspaceId, input.idempotencyKey));
         const existing =
           seen && seen.expiresAt > input.at && state.revocations.get(input.workspaceId)?.get(seen.revocationId);
-        if (existing) return { revocation: clone(existing), created: false };
+        if (existing) return { revocation: copyRevocation(existing), created: false };
       }
       const devices = [...(state.userDevices.get(key(input.workspaceId, input.userId)) ?? [])].flatMap(
         (id) => state.devices.get(input.workspaceId)?.get(id) ?? [],
@@ -317,9 +332,10 @@ export async function createEmbeddedStore(options: { dataDir: string }): Promise
         audit: { ...audit, id: state.mintCursor(input.at) },
         notification: { ...notification, id: state.mintCursor(input.at) },
       });
-      return { revocation: clone(revocation), created: true };
+      return { revocation: copyRevocation(revocation), created: true };
     },
-    getRevocation: (workspaceId, id) => Promise.resolve(clone(state.revocations.get(workspaceId)?.get(id) ?? null)),
+    getRevocation: (workspaceId, id) =>
+      Promise.resolve(copyOf(state.revocations.get(workspaceId)?.get(id), copyRevocation)),
     listUserEvents(workspaceId, userId, after, limit) {
       const all = state.userRevocations.get(key(workspaceId, userId)) ?? [];
       const events = all
@@ -343,7 +359,8 @@ export async function createEmbeddedStore(options: { dataDir: string }): Promise
         userId === undefined
           ? (state.workspaceRevocations.get(workspaceId) ?? [])
           : (state.userRevocations.get(key(workspaceId, userId)) ?? []);
-      return Promise.resolve(clone(newestFirstPage(all, (rev) => rev.cursor, after, limit)));
+      const page = newestFirstPage(all, (rev) => rev.cursor, after, limit);
+      return Promise.resolve({ ...page, items: page.items.map(copyRevocation) });
     },
 
     async markDelivered(workspaceId, revocationId, deviceId, at) {

@@ -15,7 +15,7 @@ import {
 } from '@universal-logout/shared';
 import { redisKeys } from './redis-keys.js';
 import { ENROLL, MARK_DELIVERED, MARK_READ, REVOKE, UPSERT_USER } from './redis-scripts.js';
-import { buildRevocationSideEntries, IDEMPOTENCY_TTL_MS, notificationFor } from './shared-logic.js';
+import { buildRevocationSideEntries, freezeWorkspace, IDEMPOTENCY_TTL_MS, notificationFor } from './shared-logic.js';
 import type { App, Delivery, Device, Page, Revocation, Store, User, UserInput, Workspace } from './types.js';
 
 export type RedisClient = ReturnType<typeof createClient>;
@@ -82,6 +82,9 @@ const NotificationRecord = z.object({
 });
 const AuditRecord = AuditEntry.omit({ id: true });
 
+/** How many workspaces' parsed records the Redis store keeps (the oldest goes first). */
+const MAX_CACHED_WORKSPACES = 1000;
+
 const parseJson = <T>(schema: z.ZodType<T>, text: string): T => schema.parse(JSON.parse(text));
 const ScriptReply = z.array(z.union([z.number(), z.string()]));
 
@@ -98,6 +101,10 @@ export interface RedisStoreOptions {
  */
 export function createRedisStore({ client, prefix }: RedisStoreOptions): Store {
   const k = redisKeys(prefix);
+  // The last text read of each workspace and its parsed, frozen record: a read that finds the
+  // same text (nearly every read: settings rarely change) hands out the same record. Redis is
+  // still read every time, so a change made through any instance shows at once.
+  const workspaces = new Map<string, { doc: string; workspace: Workspace }>();
 
   // Scripts go by their SHA1 (EVALSHA); the source is sent only when Redis does not have it yet
   // (first use, or after a restart or SCRIPT FLUSH), instead of with every call (the revocation
@@ -177,7 +184,13 @@ export function createRedisStore({ client, prefix }: RedisStoreOptions): Store {
     },
     async getWorkspace(id) {
       const doc = await client.get(k.workspace(id));
-      return doc === null ? null : (parseJson(WorkspaceRecord, doc) satisfies Workspace);
+      if (doc === null) return null;
+      const known = workspaces.get(id);
+      if (known?.doc === doc) return known.workspace;
+      const workspace = freezeWorkspace(parseJson(WorkspaceRecord, doc));
+      if (workspaces.size >= MAX_CACHED_WORKSPACES) workspaces.delete(workspaces.keys().next().value ?? '');
+      workspaces.set(id, { doc, workspace });
+      return workspace;
     },
 
     async upsertUser(input: UserInput) {

@@ -1,5 +1,5 @@
 import { compareCursor, type AuditEntry, type Notification } from '@universal-logout/shared';
-import type { Page, Revocation } from './types.js';
+import type { Page, Revocation, User, Workspace } from './types.js';
 
 /** How long an idempotency key (admin key, Okta `jti`, SET `jti`) maps to its revocation. */
 export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
@@ -55,3 +55,29 @@ export function newestFirstPage<T>(
   const more = last !== undefined && all.some((item) => compareCursor(cursorOf(item), cursorOf(last)) < 0);
   return { items, cursor: more ? cursorOf(last) : null };
 }
+
+/**
+ * A workspace record as both stores hand it out: frozen through and through, so it can be shared
+ * by every reader (and their caches) without a copy. Changes go through `upsertWorkspace`.
+ */
+export function freezeWorkspace(workspace: Workspace): Workspace {
+  return deepFreeze(workspace);
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const member of Object.values(value)) deepFreeze(member);
+  }
+  return value;
+}
+
+/** A user record's copy: every member is a primitive but `apps`. */
+export const copyUser = (user: User): User => ({ ...user, apps: [...user.apps] });
+
+/** A revocation's copy: every member is a primitive but `origins` and `devices`. */
+export const copyRevocation = (revocation: Revocation): Revocation => ({
+  ...revocation,
+  origins: [...revocation.origins],
+  devices: revocation.devices.map((device) => ({ ...device })),
+});

@@ -77,6 +77,45 @@ export function runStoreContract(name: string, open: () => Promise<StoreHarness>
       expect(await store.getWorkspace(unique('missing'))).toBeNull();
     });
 
+    it('hands out workspaces frozen: a read cannot change the store, an upsert shows in the next read', async () => {
+      const first = await store.getWorkspace(ws);
+      if (!first) throw new Error('no workspace');
+      expect(Object.isFrozen(first) && Object.isFrozen(first.settings) && Object.isFrozen(first.settings.okta)).toBe(
+        true,
+      );
+      expect(() => Object.assign(first.settings, { ssf: {} })).toThrow(TypeError);
+      await store.upsertWorkspace({ ...first, settings: { ...first.settings, scim: { tokenHash: 'h' } } });
+      expect(await store.getWorkspace(ws)).toEqual({
+        id: ws,
+        name: 'Test',
+        settings: { okta: { issuer: 'https://x' }, scim: { tokenHash: 'h' } },
+      });
+      // The record written is the caller's no longer: changing it afterwards changes nothing stored.
+      const written = { id: ws, name: 'Renamed', settings: { okta: { issuer: 'https://y' } } };
+      await store.upsertWorkspace(written);
+      written.settings.okta.issuer = 'https://changed-after';
+      expect((await store.getWorkspace(ws))?.settings).toEqual({ okta: { issuer: 'https://y' } });
+      expect(first.settings).toEqual({ okta: { issuer: 'https://x' } });
+    });
+
+    it('hands out copies of users and revocations: changing one changes nothing stored', async () => {
+      await store.upsertUser(userInput(ws, 'u-a', { apps: ['crm'] }));
+      const user = await store.getUser(ws, 'u-a');
+      user?.apps.push('wiki');
+      (await store.findUserByEmail(ws, 'u-a@example.test'))?.apps.push('news');
+      (await store.listUsers(ws))[0]?.apps.push('mail');
+      expect((await store.getUser(ws, 'u-a'))?.apps).toEqual(['crm']);
+      const { revocation } = await store.revoke(revokeInput('u-a'));
+      revocation.origins.push('https://evil.example.test');
+      const read = await store.getRevocation(ws, revocation.id);
+      read?.devices.push({ id: 'dev-x', name: 'X' });
+      (await store.listRevocations(ws, { limit: 10 })).items[0]?.origins.pop();
+      expect(await store.getRevocation(ws, revocation.id)).toMatchObject({
+        origins: ['https://crm.example.test'],
+        devices: [],
+      });
+    });
+
     it('creates, finds and lists users in creation order, keeping the epoch on update', async () => {
       await store.upsertUser(userInput(ws, 'u-b', { email: 'Bee@Example.test' }));
       await store.upsertUser(userInput(ws, 'u-a'));

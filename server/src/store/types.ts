@@ -149,6 +149,7 @@ export interface Store {
   close(): Promise<void>;
 
   upsertWorkspace(workspace: Workspace): Promise<void>;
+  /** Frozen, and possibly the same object as an earlier read: copy to change (`upsertWorkspace`). */
   getWorkspace(id: string): Promise<Workspace | null>;
 
   /** Creates or replaces a user; keeps the session epoch and creation order of an existing one. */
