@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { RevocationEvent } from '@universal-logout/shared';
 import type { RedisClient } from './store/redis.js';
+import type { Revocation } from './store/types.js';
 
 /** What one server instance tells every other one after a revocation is persisted. */
 export const BusMessage = z.object({
@@ -10,6 +11,25 @@ export const BusMessage = z.object({
   event: RevocationEvent,
 });
 export type BusMessage = z.infer<typeof BusMessage>;
+
+/** The message announcing a new revocation: the pipeline's, or the Redis store's own. */
+export function busMessageOf(revocation: Omit<Revocation, 'devices'>): BusMessage {
+  const { workspaceId, userId, cursor } = revocation;
+  return {
+    workspaceId,
+    userId,
+    event: {
+      id: revocation.id,
+      userId,
+      trigger: revocation.trigger,
+      reason: revocation.reason,
+      origins: revocation.origins,
+      createdAt: revocation.createdAt,
+    },
+    // Last: the Redis store's script writes the cursor it mints into the text's end.
+    cursor,
+  };
+}
 
 export interface Bus {
   publish(message: BusMessage): Promise<void>;

@@ -6,6 +6,7 @@ import { createLogger } from './logger.js';
 import { applyWorkspaceFile } from './seed.js';
 import { startServer } from './server.js';
 import { createEmbeddedStore } from './store/embedded.js';
+import { redisKeys } from './store/redis-keys.js';
 import { createRedisStore, type RedisClient } from './store/redis.js';
 import type { Store } from './store/types.js';
 
@@ -28,10 +29,10 @@ async function main(): Promise<void> {
     client.on('error', (error: unknown) => logger.warn({ err: error }, 'redis error'));
     await client.connect();
     redis = client;
-    store = createRedisStore({ client, prefix: config.redisPrefix });
+    store = createRedisStore({ client, prefix: config.redisPrefix, publish: true });
     bus = await createRedisBus({
       client,
-      channel: `${config.redisPrefix}revocations`,
+      channel: redisKeys(config.redisPrefix).channel(),
       onError: (error) => logger.warn({ err: error }, 'redis subscriber error'),
     });
   } else {

@@ -1,7 +1,8 @@
 import { AppError, type RevocationTrigger } from '@universal-logout/shared';
+import { busMessageOf } from './bus.js';
 import { randomId } from './crypto.js';
 import type { Deps } from './env.js';
-import type { RevokeResult, User } from './store/types.js';
+import type { App, RevokeResult, User } from './store/types.js';
 
 export interface RevokeRequest {
   workspaceId: string;
@@ -13,6 +14,8 @@ export interface RevokeRequest {
   idempotencyKey?: string | null;
   /** The user's record, when the caller has just read it (one store read fewer); else read by id. */
   known?: User;
+  /** The workspace's apps, when the caller has just read them; else (or if any is another's) read here. */
+  apps?: App[];
 }
 
 /** A failed publish is tried this many times in all, about a minute end to end. */
@@ -32,11 +35,14 @@ export function createRevokeUser({
   clock,
   logger,
 }: Pick<Deps, 'store' | 'bus' | 'clock' | 'logger'>): RevokeUser {
-  return async ({ workspaceId, userId, trigger, actor, reason, idempotencyKey = null, known }) => {
+  return async ({ workspaceId, userId, trigger, actor, reason, idempotencyKey = null, known, apps: knownApps }) => {
     const user =
       known?.workspaceId === workspaceId && known.id === userId ? known : await store.getUser(workspaceId, userId);
     if (!user) throw new AppError('ERR_NOT_FOUND', `no user ${userId} in this workspace`);
-    const apps = await store.listApps(workspaceId);
+    const apps =
+      knownApps?.every((app) => app.workspaceId === workspaceId) === true
+        ? knownApps
+        : await store.listApps(workspaceId);
     const origins = [...new Set(apps.filter((app) => user.apps.includes(app.id)).flatMap((app) => app.origins))];
     const result = await store.revoke({
       workspaceId,
@@ -55,19 +61,9 @@ export function createRevokeUser({
       { workspaceId, userId, revocationId: revocation.id, trigger, actor, devices: revocation.devices.length },
       'user logged out everywhere',
     );
-    const message = {
-      workspaceId,
-      userId,
-      cursor: revocation.cursor,
-      event: {
-        id: revocation.id,
-        userId,
-        trigger,
-        reason,
-        origins: revocation.origins,
-        createdAt: revocation.createdAt,
-      },
-    };
+    // The Redis store publishes in the same step that records the revocation.
+    if (result.published === true) return result;
+    const message = busMessageOf(revocation);
     // Persisted already. A failed publish is retried with backoff (a hub drops what it already
     // sent by cursor, so a late or repeated message is harmless); past that, devices catch up by
     // cursor on their next poll or reconnect.

@@ -1,6 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runStoreContract, userInput } from '@universal-logout/server/testing';
-import { createRedisStore, type RedisClient } from '@universal-logout/server';
+import {
+  busMessageOf,
+  createRedisBus,
+  createRedisStore,
+  redisKeys,
+  type BusMessage,
+  type RedisClient,
+} from '@universal-logout/server';
 import { startRedisProcess, type RedisProcess } from '../support/processes.js';
 import { connectRedis, deletePrefix, testPrefix } from '../support/redis.js';
 
@@ -67,5 +74,50 @@ describe('Redis store scripts', () => {
       'rev-1',
     ]);
     expect((await store.getUser('ws', 'u-a'))?.sessionEpoch).toBe(4);
+  });
+});
+
+describe('Redis store: the bus message published with the revocation', () => {
+  let client: RedisClient;
+  let prefix: string;
+  beforeAll(async () => {
+    client = await connectRedis();
+    prefix = testPrefix('publish');
+  });
+  afterAll(async () => {
+    await deletePrefix(client, prefix);
+    await client.close();
+  });
+
+  const revokeInput = (id: string, idempotencyKey: string | null) => ({
+    workspaceId: 'ws',
+    userId: 'u-a',
+    trigger: 'okta' as const,
+    actor: 'https://acme.okta.test (jti j-1)',
+    reason: 'Okta "Universal" Logout \\ ✓',
+    origins: ['https://crm.example.test'],
+    idempotencyKey,
+    id,
+    at: Date.now(),
+  });
+
+  it('publishes each new revocation once, from the script, as the pipeline would; a retry publishes nothing', async () => {
+    const received: BusMessage[] = [];
+    const bus = await createRedisBus({ client, channel: redisKeys(prefix).channel(), onError: () => undefined });
+    bus.subscribe((message) => received.push(message));
+    const store = createRedisStore({ client, prefix, publish: true });
+    await store.upsertUser(userInput('ws', 'u-a'));
+    const first = await store.revoke(revokeInput('rev-1', 'okta:j-1'));
+    const retry = await store.revoke(revokeInput('rev-2', 'okta:j-1'));
+    const quiet = createRedisStore({ client, prefix, publish: false });
+    const unpublished = await quiet.revoke(revokeInput('rev-3', null));
+    const second = await store.revoke(revokeInput('rev-4', null));
+    // Pub/sub keeps order on one connection: once rev-4's message is here, any other would be too.
+    await expect.poll(() => received.length).toBeGreaterThanOrEqual(2);
+    await bus.close();
+    expect(first).toMatchObject({ created: true, published: true });
+    expect(retry).toEqual({ revocation: first.revocation, created: false });
+    expect(unpublished.published).toBeUndefined();
+    expect(received).toEqual([busMessageOf(first.revocation), busMessageOf(second.revocation)]);
   });
 });

@@ -92,12 +92,17 @@ export function createGtr(
 
     // Okta documents no retry policy: the identical request again is answered 204 without a
     // second revocation; the same jti naming another subject is a replay.
+    // The lookups are reads, so they go with the claim (one write to Redis for all three); a
+    // replay is refused whatever they found.
     const fingerprint = canonical(parsed.subject);
-    const first = await store.claimOnce(workspaceId, `okta:${jti}`, fingerprint, JTI_MEMORY_MS, clock.now());
+    const [first, user, apps] = await Promise.all([
+      store.claimOnce(workspaceId, `okta:${jti}`, fingerprint, JTI_MEMORY_MS, clock.now()),
+      findSubject(store, workspaceId, parsed.subject),
+      store.listApps(workspaceId),
+    ]);
     if (first !== null && first !== fingerprint)
       return refuse('ERR_UNAUTHENTICATED', 'jti replayed for another subject', { jti });
 
-    const user = await findSubject(store, workspaceId, parsed.subject);
     if (!user)
       return refuse('ERR_NOT_FOUND', `no user in this workspace matches the ${parsed.subject.format} subject`, { jti });
 
@@ -109,6 +114,7 @@ export function createGtr(
       reason: 'Okta Universal Logout',
       idempotencyKey: `okta:${jti}`,
       known: user,
+      apps,
     });
     return { ok: true, userId: user.id, revocationId: revocation.id, jti, created };
   };

@@ -7,11 +7,13 @@ export function redisKeys(prefix: string) {
   const ws = (workspaceId: string) => `${prefix}{${workspaceId}}:`;
   return {
     workspace: (w: string) => `${ws(w)}workspace`,
+    userPrefix: (w: string) => `${ws(w)}user:`,
     user: (w: string, id: string) => `${ws(w)}user:${id}`,
     users: (w: string) => `${ws(w)}users`,
     userSeq: (w: string) => `${ws(w)}user-seq`,
     emails: (w: string) => `${ws(w)}emails`,
     userEmail: (w: string) => `${ws(w)}user-email`,
+    epochPrefix: (w: string) => `${ws(w)}epoch:`,
     epoch: (w: string, userId: string) => `${ws(w)}epoch:${userId}`,
     apps: (w: string) => `${ws(w)}apps`,
     code: (codeHash: string) => `${prefix}enroll:${codeHash}`,

@@ -252,6 +252,31 @@ export function runStoreContract(name: string, open: () => Promise<StoreHarness>
         ]);
       });
 
+      it('lists the devices it revoked in enrollment order, names as enrolled, and counts them in the audit', async () => {
+        const names = ['Ana\'s "Work" Mac \\ C:/', 'Téléphone — ✓ 📱', '{"id":"x"}]'];
+        const enrolled = [];
+        for (const [index, name] of names.entries()) {
+          const codeHash = unique('code');
+          await store.putEnrollmentCode({ codeHash, workspaceId: ws, userId: 'u-a', expiresAt: now + 60_000 });
+          const result = await store.enroll({
+            codeHash,
+            now: now + index,
+            deviceId: `dev-${String(2 - index)}-${unique('d')}`,
+            deviceName: name,
+            tokenHash: 'h',
+          });
+          if (!result.ok) throw new Error(result.reason);
+          enrolled.push(result.device);
+        }
+        const { revocation } = await store.revoke(revokeInput('u-a', { id: 'rev-named' }));
+        const expected = enrolled.map((device) => ({ id: device.id, name: device.name }));
+        expect(revocation.devices).toEqual(expected);
+        expect((await store.getRevocation(ws, 'rev-named'))?.devices).toEqual(expected);
+        expect((await store.listDevices(ws, 'u-a')).map((device) => device.id)).toEqual(expected.map((d) => d.id));
+        const entry = (await store.listAudit(ws, { limit: 10 })).items.find((item) => item.action === 'user.logout');
+        expect(entry?.detail).toEqual({ revocationId: 'rev-named', reason: 'test', devices: 3, origins: 1 });
+      });
+
       it('returns the same revocation for the same idempotency key', async () => {
         const first = await store.revoke(revokeInput('u-a', { idempotencyKey: 'okta:jti-1' }));
         const again = await store.revoke(revokeInput('u-a', { idempotencyKey: 'okta:jti-1' }));

@@ -113,6 +113,8 @@ export interface RevokeInput {
 export interface RevokeResult {
   revocation: Revocation;
   created: boolean;
+  /** The store also published the bus message (the Redis store, in the same atomic step). */
+  published?: boolean;
 }
 
 export type EnrollResult = { ok: true; device: Device; user: User } | { ok: false; reason: 'invalid' | 'deactivated' };
