@@ -34,16 +34,16 @@ export function gtrMarkdown(r: GtrResult): string {
         ]
       : []),
     '',
-    '## Throughput (closed loop: wrk, 32 connections)',
+    '## Throughput (closed loop: wrk, 32 connections; the median run, every run listed)',
     '',
-    '| store | requests | req/s | ratio to verify (1 at a time) | ratio to verify (64 at a time) | ratio to bare route | server CPU µs/call | redis-server CPU µs/call | p50 ms | p99 ms | non-2xx |',
-    '|---|---|---|---|---|---|---|---|---|---|---|',
+    '| store | requests a run | req/s | runs | ratio to verify (1 at a time) | ratio to verify (64 at a time) | ratio to bare route | server CPU µs/call | redis-server CPU µs/call | p50 ms | p99 ms | non-2xx |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|',
     ...r.stores.map(
       (s) =>
-        `| ${s.store} | ${s.throughput.total} | ${s.throughput.requestsPerSecond} | ${s.throughputRatioToVerifySequential} | ${s.throughputRatioToVerifyConcurrent} | ${s.throughputRatioToBareHttp} | ${s.throughput.serverCpuUsPerRequest ?? '?'} | ${s.throughput.redisCpuUsPerRequest ?? '-'} | ${s.throughput.latencyMs.p50} | ${s.throughput.latencyMs.p99} | ${s.throughput.non2xx} |`,
+        `| ${s.store} | ${s.throughput.total} | ${s.throughput.requestsPerSecond} | ${(s.throughput.runs ?? []).join(', ')} | ${s.throughputRatioToVerifySequential} | ${s.throughputRatioToVerifyConcurrent} | ${s.throughputRatioToBareHttp} | ${s.throughput.serverCpuUsPerRequest ?? '?'} | ${s.throughput.redisCpuUsPerRequest ?? '-'} | ${s.throughput.latencyMs.p50} | ${s.throughput.latencyMs.p99} | ${s.throughput.non2xx} |`,
     ),
     '',
-    '## Latency at a fixed rate (autocannon, 32 connections)',
+    '## Latency at a fixed rate (wrk, 32 connections, one request every 1/rate s)',
     '',
     '| store | requests | target rate | achieved req/s | p50 ms | p90 ms | p99 ms | max ms | non-2xx |',
     '|---|---|---|---|---|---|---|---|---|',

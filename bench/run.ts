@@ -20,6 +20,7 @@ const { values } = parseArgs({
     parts: { type: 'string', default: 'server,gtr,browser' },
     rounds: { type: 'string', default: '20' },
     'gtr-requests': { type: 'string', default: '20000' },
+    'gtr-runs': { type: 'string', default: '3' },
     'gtr-rate': { type: 'string', default: '1000' },
     'gtr-rate-requests': { type: 'string', default: '10000' },
   },
@@ -69,6 +70,7 @@ if (parts.has('gtr')) {
   const gtr = await runGtrBench({
     stores,
     throughputRequests: positive('gtr-requests', values['gtr-requests']),
+    throughputRuns: positive('gtr-runs', values['gtr-runs']),
     rate: positive('gtr-rate', values['gtr-rate']),
     rateRequests: positive('gtr-rate-requests', values['gtr-rate-requests']),
   });

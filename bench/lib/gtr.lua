@@ -3,7 +3,10 @@
 -- fresh jti. The thread stops after `count` responses; the file holds a few more tokens than
 -- that for the requests still in flight then, so no token is ever sent twice. wrk reports its
 -- whole -d duration, so the thread keeps its own clock: first request to last counted response.
--- Arguments after --: tokens file, path, count.
+-- With a rate (4th argument, calls a second; 0 or none: as fast as answers come back), the
+-- requests leave on a fixed schedule, one every 1/rate s across all connections: wrk calls
+-- delay() before each request, and each call takes the next slot of the schedule.
+-- Arguments after --: tokens file, path, count[, rate].
 local ffi = require("ffi")
 ffi.cdef [[
   typedef struct { long tv_sec; long tv_nsec; } ul_timespec;
@@ -24,10 +27,29 @@ responses = 0
 first = 0
 last = 0
 
+local interval
+local slot = 0
+local startedMs
+
+local function paced()
+  local now = micros() / 1000
+  if startedMs == nil then startedMs = now end
+  local due = startedMs + slot * interval
+  slot = slot + 1
+  if due <= now then return 0 end
+  return due - now
+end
+
 init = function(args)
   for line in io.lines(args[1]) do lines[#lines + 1] = line end
   path = args[2]
   count = tonumber(args[3])
+  local rate = tonumber(args[4] or "0")
+  -- Defined only when pacing: wrk asks whether the script has delay() after init.
+  if rate > 0 then
+    interval = 1000 / rate
+    delay = paced
+  end
 end
 
 request = function()

@@ -50,7 +50,8 @@ export async function startServerProcess(env: Record<string, string>): Promise<S
     logs.push(chunk.toString());
     if (logs.length > 500) logs.splice(0, logs.length - 500);
   };
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  // 'close': exited and its stdout and stderr drained, so `logs` holds every line it wrote.
+  const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
   const url = `http://127.0.0.1:${port}`;
   child.stdout.on('data', remember);
   child.stderr.on('data', remember);
