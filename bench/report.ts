@@ -28,11 +28,7 @@ export function gtrMarkdown(r: GtrResult): string {
     '| floor | figure |',
     '|---|---|',
     `| RS256 verifications with jose in one process | ${f.sequential}/s one at a time, ${f.concurrent64}/s 64 at a time |`,
-    ...(bare
-      ? [
-          `| bare Hono route taking the same calls from wrk (reads the body, answers 204) | ${bare.requestsPerSecond} req/s, p50 ${bare.latencyMs.p50} ms, p99 ${bare.latencyMs.p99} ms, ${bare.serverCpuUsPerRequest ?? '?'} µs of server CPU a call |`,
-        ]
-      : []),
+    `| bare Hono route taking the same calls from wrk (reads the body, answers 204) | ${bare.requestsPerSecond} req/s, p50 ${bare.latencyMs.p50} ms, p99 ${bare.latencyMs.p99} ms, ${bare.serverCpuUsPerRequest ?? '?'} µs of server CPU a call |`,
     '',
     '## Throughput (closed loop: wrk, 32 connections; the median run, every run listed)',
     '',

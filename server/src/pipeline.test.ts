@@ -45,12 +45,14 @@ describe('revokeUser', () => {
 
   it('leaves the bus alone when the store published the revocation itself', async () => {
     const revoke = t.store.revoke.bind(t.store);
-    vi.spyOn(t.store, 'revoke').mockImplementation(async (input) => ({ ...(await revoke(input)), published: true }));
+    const spy = vi
+      .spyOn(t.store, 'revoke')
+      .mockImplementation(async (input) => ({ ...(await revoke(input)), published: true }));
     const publish = vi.spyOn(t.bus, 'publish');
     const { created } = await t.revokeUser({ ...request, userId: 'u-ana' });
     expect(created).toBe(true);
     expect(publish).not.toHaveBeenCalled();
-    vi.mocked(t.store.revoke).mockRestore();
+    spy.mockRestore();
     await t.revokeUser({ ...request, userId: 'u-ben' });
     expect(publish).toHaveBeenCalledTimes(1);
   });
