@@ -97,7 +97,8 @@ export interface RedisStoreOptions {
   /**
    * Publish each new revocation's bus message on the bus channel (`redisKeys(prefix).channel()`,
    * as createRedisBus listens to) from the script that records it, instead of leaving it to the
-   * pipeline: one round trip fewer, and no revocation recorded without its wake-up sent.
+   * pipeline: one round trip fewer, and the wake-up leaves in the same atomic step as the record
+   * (pub/sub reaches only the instances listening then; devices catch up by cursor).
    */
   publish?: boolean;
 }
