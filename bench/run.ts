@@ -1,5 +1,5 @@
 // `pnpm bench`: runs the benchmarks and writes bench/results/<part>.json and .md.
-import { writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
 import { runBrowserBench } from './browser.js';
@@ -48,6 +48,8 @@ const machine = {
 const parts = new Set(values.parts.split(','));
 for (const part of parts)
   if (!['server', 'gtr', 'browser'].includes(part)) throw new Error(`--parts: unknown part ${part}`);
+// Before minutes of measuring, not after: a missing folder would lose the figures.
+await mkdir(values.out, { recursive: true });
 
 if (parts.has('server')) {
   const server = await runServerBench({
