@@ -91,9 +91,8 @@ export function createGtr(
     if (!parsed.ok) return refuse('ERR_INVALID_REQUEST', parsed.reason, { jti });
 
     // Okta documents no retry policy: the identical request again is answered 204 without a
-    // second revocation; the same jti naming another subject is a replay.
-    // The lookups are reads, so they go with the claim (one write to Redis for all three); a
-    // replay is refused whatever they found.
+    // second revocation; the same jti naming another subject is a replay, refused whatever the
+    // lookups found. They are reads, so they go with the claim (one write to Redis for all three).
     const fingerprint = canonical(parsed.subject);
     const [first, user, apps] = await Promise.all([
       store.claimOnce(workspaceId, `okta:${jti}`, fingerprint, JTI_MEMORY_MS, clock.now()),

@@ -65,7 +65,7 @@ export function freezeWorkspace(workspace: Workspace): Workspace {
 }
 
 function deepFreeze<T>(value: T): T {
-  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+  if (typeof value === 'object' && value !== null) {
     Object.freeze(value);
     for (const member of Object.values(value)) deepFreeze(member);
   }
